@@ -1,0 +1,81 @@
+"""results.json: the machine-readable record of a run, validated against ``schemas/results.schema.json``."""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+from pathlib import Path
+from typing import Any
+
+from ..results import RunResult
+
+SCHEMA_RESOURCE = "results.schema.json"
+_MAX_MESSAGE = 300
+
+
+def render_json(result: RunResult) -> str:
+    """The run as pretty-printed JSON (``RunResult.to_dict()``), keys in their natural order."""
+    return json.dumps(result.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+@functools.lru_cache(maxsize=1)
+def results_schema() -> dict[str, Any]:
+    """The draft 2020-12 schema that results.json documents follow."""
+    text = (importlib.resources.files("schemas") / SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _json_path(parts: Any) -> str:
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and part.isidentifier():
+            out += f".{part}"
+        else:
+            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
+    return out
+
+
+def _order_key(error: Any) -> tuple:
+    # Document order: compare path elements pairwise; ints (indices) and strs never mix per level
+    # in a well-formed document, but tag them so the comparison can never raise.
+    return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in error.absolute_path)
+
+
+def _short(text: str, limit: int = _MAX_MESSAGE) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text) - limit} more chars)"
+
+
+def validate_results(data: Any, *, source: str = "<results>") -> None:
+    """Raise ``ValueError`` naming ``source`` and the JSON path of the first violation, if any."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(results_schema())
+    errors = sorted(validator.iter_errors(data), key=_order_key)
+    if errors:
+        first = errors[0]
+        raise ValueError(
+            f"{source}: not a valid results file at {_json_path(first.absolute_path)}: "
+            f"{_short(first.message)}"
+            + (f" (and {len(errors) - 1} more violation(s))" if len(errors) > 1 else "")
+        )
+
+
+def load_results(path: Path) -> RunResult:
+    """Read a results.json written by :func:`render_json`, validating it against the schema first."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text: {exc}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON at $ (line {exc.lineno}, column {exc.colno}): {exc.msg}") from exc
+    validate_results(data, source=str(path))
+    try:
+        return RunResult.from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:  # pragma: no cover - the schema should catch these
+        raise ValueError(f"{path}: cannot load results at $: {exc!r}") from exc

@@ -1,0 +1,141 @@
+"""Verdicts and the evidence behind them: plain dataclasses, no behaviour beyond (de)serialisation.
+
+Everything a reporter shows comes from these objects, so they hold only redacted text.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class Status(str, enum.Enum):
+    """The verdict of one check on one provider."""
+
+    PASS = "pass"
+    """Conformant."""
+    FAIL = "fail"
+    """Accepted but non-conformant: a client written for OpenAI would break or be misled."""
+    UNSUPPORTED = "unsupported"
+    """Cleanly refused with a well-formed 4xx error: the feature is absent, honestly."""
+    WARN = "warn"
+    """Works, with a tolerated deviation (a strict-spec-only violation, or model behaviour)."""
+    SKIP = "skip"
+    """Not applicable, or a prerequisite check did not pass."""
+    ERROR = "error"
+    """Inconclusive: network failure, timeout, repeated 429/5xx, interrupted run."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+STATUS_ORDER: tuple[Status, ...] = (
+    Status.PASS,
+    Status.WARN,
+    Status.UNSUPPORTED,
+    Status.SKIP,
+    Status.ERROR,
+    Status.FAIL,
+)
+"""Best to worst; used to sort and to compare runs."""
+
+
+class Measures(str, enum.Enum):
+    """What a check's verdict speaks about."""
+
+    PROTOCOL = "protocol"
+    """What the server must do whatever the model says (status codes, schemas, framing)."""
+    MODEL = "model"
+    """What the model chose to say; a tiny model may fail it on a conformant server."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class RequestRecord:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: Any = None
+    """Parsed JSON body, or the raw text when the request is deliberately not JSON."""
+
+
+@dataclass
+class ResponseRecord:
+    status: int
+    headers: dict[str, str]
+    body: str = ""
+    """Decoded body text, cut to the evidence cap (see ``truncated``)."""
+    truncated: bool = False
+    size_bytes: int = 0
+    """Bytes actually received (may exceed what ``body`` keeps)."""
+    sse_lines: list[str] | None = None
+    """For streams: the raw lines as received, cut to the evidence cap."""
+
+
+@dataclass
+class Exchange:
+    """One HTTP request and what came back (or why nothing did)."""
+
+    label: str
+    request: RequestRecord
+    response: ResponseRecord | None = None
+    error: str | None = None
+    elapsed_ms: float = 0.0
+
+
+@dataclass
+class SchemaIssue:
+    """A JSON-Schema violation found in a response document."""
+
+    schema: str
+    """Which schema, e.g. ``chat_completion``."""
+    level: str
+    """``compat`` (clients break: a failure) or ``strict`` (spec only: a warning)."""
+    path: str
+    """JSON path of the offending value, e.g. ``$.choices[0].message.tool_calls[0].function.arguments``."""
+    message: str
+    where: str = ""
+    """Which document: e.g. ``response`` or ``chunk 3``."""
+
+
+@dataclass
+class Verdict:
+    check_id: str
+    provider: str
+    status: Status
+    summary: str
+    exchanges: list[Exchange] = field(default_factory=list)
+    schema_issues: list[SchemaIssue] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Verdict":
+        exchanges = [
+            Exchange(
+                label=e["label"],
+                request=RequestRecord(**e["request"]),
+                response=ResponseRecord(**e["response"]) if e.get("response") else None,
+                error=e.get("error"),
+                elapsed_ms=e.get("elapsed_ms", 0.0),
+            )
+            for e in data.get("exchanges", [])
+        ]
+        return cls(
+            check_id=data["check_id"],
+            provider=data["provider"],
+            status=Status(data["status"]),
+            summary=data["summary"],
+            exchanges=exchanges,
+            schema_issues=[SchemaIssue(**s) for s in data.get("schema_issues", [])],
+            notes=list(data.get("notes", [])),
+            duration_ms=data.get("duration_ms", 0.0),
+        )
