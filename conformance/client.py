@@ -1,0 +1,339 @@
+"""The only place that talks HTTP: sends requests to one provider, bounds them (time, bytes,
+concurrency), parses JSON and SSE, counts requests and tokens, and records redacted evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from . import __version__
+from .errors import SSEError
+from .redact import Redactor
+from .settings import Settings
+from .sse import SSEEvent, SSEFault, SSEReader
+from .verdict import Exchange, RequestRecord, ResponseRecord
+
+_NOT_JSON = object()
+
+
+class Auth:
+    """How a request authenticates: the configured Bearer key, none, or a deliberately wrong key."""
+
+    BEARER = "bearer"
+    NONE = "none"
+    WRONG = "wrong"
+    API_KEY_HEADER = "api-key"
+    """The configured key in an ``api-key:`` header (Azure style), to diagnose a Bearer refusal."""
+    X_API_KEY_HEADER = "x-api-key"
+
+
+@dataclass
+class HTTPResult:
+    """A plain (non-streamed) response, or the failure to get one."""
+
+    exchange: Exchange
+    status: int | None = None
+    headers: httpx.Headers = field(default_factory=httpx.Headers)
+    text: str = ""
+    json: Any = None
+    """Parsed body; None when the body is not JSON (see ``json_error``)."""
+    json_error: str | None = None
+    truncated: bool = False
+    error: str | None = None
+    """Transport failure (timeout, connection refused/closed); no status then."""
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass
+class StreamChunk:
+    """One ``data:`` event of a chat stream."""
+
+    number: int
+    raw: str
+    json: Any = None
+    error: str | None = None
+
+
+@dataclass
+class StreamResult:
+    exchange: Exchange
+    status: int | None = None
+    headers: httpx.Headers = field(default_factory=httpx.Headers)
+    events: list[SSEEvent] = field(default_factory=list)
+    chunks: list[StreamChunk] = field(default_factory=list)
+    """Every event except the ``[DONE]`` sentinel, in order."""
+    done: bool = False
+    """``data: [DONE]`` was received."""
+    events_after_done: int = 0
+    faults: list[SSEFault] = field(default_factory=list)
+    stopped_early: bool = False
+    """The caller's ``stop_when`` ended the read before the stream did."""
+    truncated: bool = False
+    error: str | None = None
+    """Transport or decoding failure; events before it are kept."""
+    error_body: HTTPResult | None = None
+    """When the server answered with a non-2xx status instead of a stream."""
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+@dataclass
+class ProviderStats:
+    requests: int = 0
+    tokens: int = 0
+
+
+class ProviderClient:
+    """Talks to one provider. ``base_url`` may be corrected by the base_url check."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str | None,
+        headers: dict[str, str],
+        settings: Settings,
+        redactor: Redactor,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.settings = settings
+        self.redactor = redactor
+        self.stats = ProviderStats()
+        self.wrong_key = "sk-conformance-wrong-" + secrets.token_hex(12)
+        self._extra_headers = headers
+        self._semaphore = asyncio.Semaphore(settings.max_concurrency)
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.timeout_s),
+            follow_redirects=False,
+            transport=transport,
+            trust_env=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def url(self, path: str, base_url: str | None = None) -> str:
+        return (base_url or self.base_url).rstrip("/") + path
+
+    def _headers(self, auth: str, has_body: bool, accept: str) -> dict[str, str]:
+        headers = {"accept": accept, "user-agent": f"conformance/{__version__}"}
+        if has_body:
+            headers["content-type"] = "application/json"
+        headers.update(self._extra_headers)
+        if auth == Auth.BEARER and self.api_key:
+            headers["authorization"] = f"Bearer {self.api_key}"
+        elif auth == Auth.WRONG:
+            headers["authorization"] = f"Bearer {self.wrong_key}"
+        elif auth in (Auth.API_KEY_HEADER, Auth.X_API_KEY_HEADER) and self.api_key:
+            headers[auth] = self.api_key
+        return headers
+
+    def _record_request(self, label: str, method: str, url: str, headers: dict[str, str], body: Any) -> Exchange:
+        return Exchange(
+            label=label,
+            request=RequestRecord(
+                method=method,
+                url=self.redactor.text(url),
+                headers=self.redactor.headers(headers.items()),
+                body=self.redactor.data(body),
+            ),
+        )
+
+    def _record_response(self, exchange: Exchange, response: httpx.Response, body: bytes, truncated: bool, size: int) -> str:
+        text = body.decode("utf-8", errors="replace")
+        cap = self.settings.evidence_body_chars
+        exchange.response = ResponseRecord(
+            status=response.status_code,
+            headers=self.redactor.headers(response.headers.multi_items()),
+            body=self.redactor.text(text[:cap]),
+            truncated=truncated or len(text) > cap,
+            size_bytes=size,
+        )
+        return text
+
+    async def send(
+        self,
+        label: str,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        raw_body: str | None = None,
+        auth: str = Auth.BEARER,
+        base_url: str | None = None,
+    ) -> HTTPResult:
+        """One request; the body is read up to ``max_body_bytes``."""
+        url = self.url(path, base_url)
+        has_body = json_body is not None or raw_body is not None
+        headers = self._headers(auth, has_body, "application/json")
+        content = raw_body.encode() if raw_body is not None else (json.dumps(json_body).encode() if json_body is not None else None)
+        exchange = self._record_request(label, method, url, headers, raw_body if raw_body is not None else json_body)
+        result = HTTPResult(exchange=exchange)
+        started = time.perf_counter()
+        async with self._semaphore:
+            self.stats.requests += 1
+            try:
+                async with asyncio.timeout(self.settings.timeout_s):
+                    async with self._http.stream(method, url, headers=headers, content=content) as response:
+                        body, truncated, size = await self._read_capped(response)
+            except TimeoutError:
+                result.error = f"no complete response within {self.settings.timeout_s:g} s"
+            except httpx.HTTPError as exc:
+                result.error = _describe_transport_error(exc)
+        exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        if result.error:
+            exchange.error = self.redactor.text(result.error)
+            return result
+        result.status = response.status_code
+        result.headers = response.headers
+        result.truncated = truncated
+        result.text = self._record_response(exchange, response, body, truncated, size)
+        if truncated:
+            exchange.error = f"body cut off at {self.settings.max_body_bytes} bytes"
+        try:
+            result.json = json.loads(result.text) if not truncated else None
+            if truncated:
+                result.json_error = f"body larger than {self.settings.max_body_bytes} bytes; not parsed"
+        except ValueError as exc:
+            result.json_error = f"body is not JSON: {exc}"
+        self._count_tokens(result.json)
+        return result
+
+    async def stream(
+        self,
+        label: str,
+        path: str,
+        json_body: dict[str, Any],
+        *,
+        stop_when: Callable[[StreamResult], bool] | None = None,
+    ) -> StreamResult:
+        """POST and read an SSE response incrementally with the strict reader.
+
+        ``stop_when`` is asked after each event; returning True closes the connection early
+        (how an ignored token limit is caught in seconds instead of minutes)."""
+        url = self.url(path)
+        headers = self._headers(Auth.BEARER, True, "text/event-stream")
+        exchange = self._record_request(label, "POST", url, headers, json_body)
+        result = StreamResult(exchange=exchange)
+        reader = SSEReader(keep_lines=2_000)
+        received = 0
+        started = time.perf_counter()
+        async with self._semaphore:
+            self.stats.requests += 1
+            try:
+                async with asyncio.timeout(self.settings.timeout_s):
+                    async with self._http.stream("POST", url, headers=headers, content=json.dumps(json_body).encode()) as response:
+                        result.status = response.status_code
+                        result.headers = response.headers
+                        if not 200 <= response.status_code < 300:
+                            body, truncated, size = await self._read_capped(response)
+                            error = HTTPResult(exchange=exchange, status=response.status_code, headers=response.headers)
+                            error.text = self._record_response(exchange, response, body, truncated, size)
+                            try:
+                                error.json = json.loads(error.text)
+                            except ValueError as exc:
+                                error.json_error = f"body is not JSON: {exc}"
+                            result.error_body = error
+                            exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+                            return result
+                        async for piece in response.aiter_bytes():
+                            received += len(piece)
+                            if received > self.settings.max_body_bytes:
+                                result.truncated = True
+                                result.error = f"stream exceeded {self.settings.max_body_bytes} bytes; stopped reading"
+                                break
+                            for event in reader.feed(piece):
+                                self._take_event(result, event)
+                            if stop_when is not None and stop_when(result):
+                                result.stopped_early = True
+                                break
+                        else:
+                            for event in reader.close():
+                                self._take_event(result, event)
+            except TimeoutError:
+                result.error = f"stream not finished within {self.settings.timeout_s:g} s"
+            except SSEError as exc:
+                result.error = str(exc)
+            except httpx.HTTPError as exc:
+                result.error = _describe_transport_error(exc)
+        exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        result.faults = list(reader.faults)
+        if result.status is not None:
+            exchange.response = ResponseRecord(
+                status=result.status,
+                headers=self.redactor.headers(result.headers.multi_items()),
+                body="",
+                truncated=result.truncated or reader.lines_seen > len(reader.lines),
+                size_bytes=received,
+                sse_lines=[self.redactor.text(line[: self.settings.evidence_body_chars]) for line in reader.lines],
+            )
+        if result.error:
+            exchange.error = self.redactor.text(result.error)
+        if result.stopped_early:
+            exchange.error = "client closed the stream early (enough evidence)"
+        return result
+
+    def _take_event(self, result: StreamResult, event: SSEEvent) -> None:
+        result.events.append(event)
+        if result.done:
+            result.events_after_done += 1
+            return
+        if event.data == "[DONE]":
+            result.done = True
+            return
+        chunk = StreamChunk(number=len(result.chunks) + 1, raw=event.data)
+        try:
+            chunk.json = json.loads(event.data)
+        except ValueError as exc:
+            chunk.error = f"data is not JSON: {exc}"
+        result.chunks.append(chunk)
+        self._count_tokens(chunk.json)
+
+    async def _read_capped(self, response: httpx.Response) -> tuple[bytes, bool, int]:
+        cap = self.settings.max_body_bytes
+        parts: list[bytes] = []
+        size = 0
+        async for piece in response.aiter_bytes():
+            size += len(piece)
+            if size > cap:
+                parts.append(piece[: max(0, cap - (size - len(piece)))])
+                return b"".join(parts), True, size
+            parts.append(piece)
+        return b"".join(parts), False, size
+
+    def _count_tokens(self, document: Any) -> None:
+        if isinstance(document, dict):
+            usage = document.get("usage")
+            if isinstance(usage, dict) and isinstance(usage.get("total_tokens"), int):
+                self.stats.tokens += usage["total_tokens"]
+
+
+def _describe_transport_error(exc: httpx.HTTPError) -> str:
+    kind = type(exc).__name__
+    detail = str(exc) or "no detail"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out ({kind}): {detail}"
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect: {detail}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"connection broken by the server: {detail}"
+    return f"{kind}: {detail}"

@@ -1,0 +1,208 @@
+"""providers.yaml → validated ProviderConfig objects, with errors that name file, line and field."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .errors import ConfigError
+from .settings import Settings
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+EMBEDDED_PREFIX = "embedded:"
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    name: str
+    base_url: str
+    models: dict[str, str]
+    api_key: str | None = None
+    """Resolved secret; never print it."""
+    headers: dict[str, str] = field(default_factory=dict)
+    settings: Settings = Settings()
+    skipped_reason: str | None = None
+    """Set when the provider cannot be run (e.g. an unset key variable)."""
+
+    @property
+    def embedded(self) -> bool:
+        return self.base_url.startswith(EMBEDDED_PREFIX)
+
+    def __repr__(self) -> str:  # keeps the key out of tracebacks and debug prints
+        return f"ProviderConfig(name={self.name!r}, base_url={self.base_url!r}, models={self.models!r})"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    providers: list[ProviderConfig]
+    settings: Settings
+
+
+@cache
+def providers_schema() -> dict[str, Any]:
+    return json.loads((resources.files("schemas") / "providers.schema.json").read_text(encoding="utf-8"))
+
+
+def default_providers_path() -> Path:
+    return Path(str(resources.files("conformance") / "default_providers.yaml"))
+
+
+def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
+    env = os.environ if environ is None else environ
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (pass --providers FILE)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    data, lines = _parse_yaml(path, text)
+
+    validator = jsonschema.Draft202012Validator(providers_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        raise ConfigError(_describe_schema_error(path, errors[0], lines, data))
+
+    base_settings = Settings().merged(data.get("settings"))
+    providers: list[ProviderConfig] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(data["providers"]):
+        where = ("providers", index)
+        name = raw["name"]
+        if name in seen:
+            raise ConfigError(
+                f"{path}:{lines.get(where + ('name',), '?')}: providers[{index}].name: "
+                f"duplicate provider name {name!r} (first used at line {seen[name]}); names must be unique"
+            )
+        seen[name] = lines.get(where + ("name",), 0)
+        providers.append(_provider(path, raw, where, lines, env, base_settings))
+    return Config(path=path, providers=providers, settings=base_settings)
+
+
+def _provider(
+    path: Path,
+    raw: dict[str, Any],
+    where: tuple[Any, ...],
+    lines: dict[tuple[Any, ...], int],
+    env: os._Environ[str] | dict[str, str],
+    base_settings: Settings,
+) -> ProviderConfig:
+    missing: list[str] = []
+
+    def interpolate(value: str) -> str:
+        def sub(match: re.Match[str]) -> str:
+            var = match.group(1)
+            if var not in env or env[var] == "":
+                missing.append(var)
+                return ""
+            return env[var]
+
+        return _VAR.sub(sub, value)
+
+    api_key = interpolate(raw["api_key"]) if "api_key" in raw else None
+    base_url = interpolate(raw["base_url"])
+    headers = {k: interpolate(v) for k, v in (raw.get("headers") or {}).items()}
+    skipped = None
+    if missing:
+        names = ", ".join(sorted(set(missing)))
+        skipped = f"environment variable {names} is not set (referenced in {path.name}:{lines.get(where, '?')})"
+
+    overrides = dict(raw.get("settings") or {})
+    for shorthand in ("timeout_s", "max_concurrency"):
+        if shorthand in raw:
+            overrides[shorthand] = raw[shorthand]
+    base = base_url.rstrip("/") if not raw["base_url"].startswith(EMBEDDED_PREFIX) else base_url
+    if not skipped and not base.startswith(EMBEDDED_PREFIX) and not re.match(r"^https?://[^/\s]+", base):
+        raise ConfigError(
+            f"{path}:{lines.get(where + ('base_url',), '?')}: {_dotted(where + ('base_url',))}: "
+            f"{raw['base_url']!r} is not an http(s) URL or an embedded: provider"
+        )
+    if base.startswith(EMBEDDED_PREFIX):
+        from .embedded import parse_embedded
+
+        try:
+            parse_embedded(base)
+        except ConfigError as exc:
+            raise ConfigError(
+                f"{path}:{lines.get(where + ('base_url',), '?')}: {_dotted(where + ('base_url',))}: {exc}"
+            ) from None
+    return ProviderConfig(
+        name=raw["name"],
+        base_url=base,
+        models=dict(raw["models"]),
+        api_key=api_key or None,
+        headers=headers,
+        settings=base_settings.merged(overrides),
+        skipped_reason=skipped,
+    )
+
+
+def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else "?"
+        raise ConfigError(f"{path}:{line}: invalid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    if node is None:
+        raise ConfigError(f"{path}:1: the file is empty; expected a top-level 'providers:' list")
+    lines: dict[tuple[Any, ...], int] = {}
+    _index_lines(node, (), lines)
+    return data, lines
+
+
+def _index_lines(node: yaml.Node, where: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
+    lines[where] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = where + (key_node.value,)
+            _index_lines(value_node, key, lines)
+            lines[key] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, where + (i,), lines)
+
+
+def _dotted(where: tuple[Any, ...]) -> str:
+    out = ""
+    for part in where:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _describe_schema_error(
+    path: Path, error: jsonschema.ValidationError, lines: dict[tuple[Any, ...], int], data: Any
+) -> str:
+    where = tuple(error.absolute_path)
+    field_name = _dotted(where)
+    line = lines.get(where, lines.get((), 1))
+    if error.validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        name = missing[0] if missing else "?"
+        return f"{path}:{line}: {_dotted(where + (name,))}: required field is missing"
+    if error.validator == "additionalProperties":
+        extra = re.findall(r"'([^']+)'", error.message)
+        name = extra[0] if extra else "?"
+        line = lines.get(where + (name,), line)
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        return f"{path}:{line}: {_dotted(where + (name,))}: unknown field (allowed: {', '.join(allowed)})"
+    if error.validator == "type" and where == ():
+        return f"{path}:{line}: expected a mapping with a top-level 'providers:' list"
+    # The offending value may be a secret-bearing string: describe its type, not its content.
+    return f"{path}:{line}: {field_name}: {error.message if not isinstance(error.instance, str) else _safe(error)}"
+
+
+def _safe(error: jsonschema.ValidationError) -> str:
+    return f"invalid value ({error.validator} {json.dumps(error.validator_value)[:80]})"

@@ -1,0 +1,103 @@
+"""Keep secrets out of every byte the suite writes or prints.
+
+Providers echo keys back, often partially ("Incorrect API key provided: sk-ab***xyz"), so
+removing the exact key is not enough: every run of 8 or more characters of a secret is
+replaced too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+MASK = "[REDACTED]"
+MIN_SECRET_SLICE = 8
+_SENSITIVE_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "proxy-authorization", "cookie", "set-cookie"})
+
+
+class Redactor:
+    """Replaces secrets (and any 8-character slice of them) in text and nested data."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: list[str] = []
+        self._pattern: re.Pattern[str] | None = None
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> None:
+        if not secret or secret in self._secrets:
+            return
+        self._secrets.append(secret)
+        self._pattern = self._compile()
+
+    def _compile(self) -> re.Pattern[str] | None:
+        pieces: set[str] = set()
+        for secret in self._secrets:
+            if len(secret) < MIN_SECRET_SLICE:
+                pieces.add(secret)
+                continue
+            # Whole secret first (longest alternatives win), then every 8-character window,
+            # so a partial echo of any length >= 8 is covered by overlapping windows.
+            pieces.add(secret)
+            pieces.update(secret[i : i + MIN_SECRET_SLICE] for i in range(len(secret) - MIN_SECRET_SLICE + 1))
+        if not pieces:
+            return None
+        ordered = sorted(pieces, key=len, reverse=True)
+        return re.compile("|".join(re.escape(p) for p in ordered))
+
+    def text(self, value: str) -> str:
+        if self._pattern is None or not value:
+            return value
+        spans = _merged_spans(self._pattern, value)
+        if not spans:
+            return value
+        out: list[str] = []
+        last = 0
+        for start, end in spans:
+            out.append(value[last:start])
+            out.append(MASK)
+            last = end
+        out.append(value[last:])
+        return "".join(out)
+
+    def data(self, value: Any) -> Any:
+        """Redact every string inside JSON-like data (keys included)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(str(k)): self.data(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.data(v) for v in value]
+        return value
+
+    def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+        """Header values with credentials masked whatever they contain."""
+        result: dict[str, str] = {}
+        for name, val in headers:
+            lowered = name.lower()
+            if lowered in _SENSITIVE_HEADERS:
+                scheme, _, rest = val.partition(" ")
+                val = f"{scheme} {MASK}" if rest and lowered.endswith("authorization") else MASK
+            else:
+                val = self.text(val)
+            key = self.text(lowered)
+            result[key] = f"{result[key]}, {val}" if key in result else val
+        return result
+
+
+def _merged_spans(pattern: re.Pattern[str], value: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while pos < len(value):
+        match = pattern.search(value, pos)
+        if match is None:
+            break
+        start, end = match.span()
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+        # Advance by one so overlapping windows (a long partial echo) extend the span.
+        pos = start + 1
+    return spans
