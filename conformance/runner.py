@@ -1,0 +1,169 @@
+"""Runs the selected checks against every provider and collects verdicts.
+
+Providers run side by side; within one provider checks run concurrently as soon as their
+prerequisites are decided (the client bounds requests in flight). Verdicts are collected as
+they arrive, so an interrupted run still has everything that finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+import traceback
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+from . import __version__
+from .checks import Check, with_prerequisites
+from .client import ProviderClient
+from .config import ProviderConfig
+from .embedded import start_embedded
+from .probe import Outcome, Probe, SharedRequests
+from .redact import Redactor
+from .results import CheckInfo, ProviderRun, RunResult
+from .verdict import Status, Verdict
+
+ProgressCallback = Callable[["RunState", Verdict], None]
+_DEPENDENCY_OK = frozenset({Status.PASS, Status.WARN})
+
+
+@dataclass
+class RunState:
+    """Everything decided so far; readable at any moment (e.g. after Ctrl-C)."""
+
+    providers: list[ProviderConfig]
+    checks: list[Check]
+    redactor: Redactor
+    started: float = field(default_factory=time.time)
+    verdicts: list[Verdict] = field(default_factory=list)
+    provider_runs: dict[str, ProviderRun] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.checks) * sum(1 for p in self.providers if not p.skipped_reason)
+
+    def result(self, *, interrupted: bool = False) -> RunResult:
+        """The run so far; checks that never finished are ``error: interrupted``."""
+        verdicts = list(self.verdicts)
+        if interrupted:
+            done = {(v.provider, v.check_id) for v in verdicts}
+            for provider in self.providers:
+                if provider.skipped_reason:
+                    continue
+                for check in self.checks:
+                    if (provider.name, check.id) not in done:
+                        verdicts.append(Verdict(check.id, provider.name, Status.ERROR, "run interrupted before this check finished"))
+        order = {c.id: i for i, c in enumerate(self.checks)}
+        names = [p.name for p in self.providers]
+        verdicts.sort(key=lambda v: (names.index(v.provider), order.get(v.check_id, 0)))
+        finished = time.time()
+        return RunResult(
+            tool_version=__version__,
+            started_at=_iso(self.started),
+            finished_at=_iso(finished),
+            duration_s=finished - self.started,
+            providers=[self.provider_runs.get(p.name) or _provider_run(p, self.redactor) for p in self.providers],
+            checks=[CheckInfo(c.id, c.section, c.title, c.measures.value) for c in self.checks],
+            verdicts=verdicts,
+            interrupted=interrupted,
+        )
+
+
+async def run_checks(state: RunState, progress: ProgressCallback | None = None) -> RunResult:
+    async with asyncio.TaskGroup() as group:
+        for provider in state.providers:
+            state.provider_runs[provider.name] = _provider_run(provider, state.redactor)
+            if not provider.skipped_reason:
+                group.create_task(_run_provider(state, provider, progress))
+    return state.result()
+
+
+async def _run_provider(state: RunState, provider: ProviderConfig, progress: ProgressCallback | None) -> None:
+    run = state.provider_runs[provider.name]
+    reported = {c.id for c in state.checks}
+    to_run = with_prerequisites(state.checks)
+    async with AsyncExitStack() as stack:
+        base_url, api_key = provider.base_url, provider.api_key
+        if provider.embedded:
+            api_key = api_key or "sk-reference-" + secrets.token_hex(16)
+            state.redactor.add(api_key)
+            provider = replace(provider, api_key=api_key)
+            server = await asyncio.to_thread(start_embedded, provider.base_url, api_key, list(provider.models.values()))
+            stack.callback(server.stop)
+            base_url = server.base_url
+        client = ProviderClient(
+            base_url=base_url,
+            api_key=api_key,
+            headers=provider.headers,
+            settings=provider.settings,
+            redactor=state.redactor,
+        )
+        stack.push_async_callback(client.aclose)
+        shared = SharedRequests()
+        decided: dict[str, asyncio.Future[Verdict]] = {c.id: asyncio.get_running_loop().create_future() for c in to_run}
+
+        async def run_one(check: Check) -> None:
+            verdict = await _decide(check, provider, client, shared, decided)
+            decided[check.id].set_result(verdict)
+            run.requests, run.tokens = client.stats.requests, client.stats.tokens
+            if check.id in reported:
+                state.verdicts.append(verdict)
+                if progress:
+                    progress(state, verdict)
+
+        async with asyncio.TaskGroup() as group:
+            for check in to_run:
+                group.create_task(run_one(check))
+
+
+async def _decide(
+    check: Check,
+    provider: ProviderConfig,
+    client: ProviderClient,
+    shared: SharedRequests,
+    decided: dict[str, asyncio.Future[Verdict]],
+) -> Verdict:
+    missing_roles = [role for role in check.needs if not provider.models.get(role)]
+    if missing_roles:
+        roles = ", ".join(f"models.{r}" for r in missing_roles)
+        return Verdict(check.id, provider.name, Status.SKIP, f"not applicable: no {roles} configured for this provider")
+    for dep in check.depends_on:
+        prerequisite = await decided[dep]
+        if prerequisite.status not in _DEPENDENCY_OK:
+            return Verdict(
+                check.id, provider.name, Status.SKIP,
+                f"prerequisite {dep} did not pass ({prerequisite.status.value}: {prerequisite.summary})",
+            )
+    probe = Probe(provider, client, shared)
+    started = time.perf_counter()
+    try:
+        outcome: Outcome = await check.func(probe)
+    except Exception as exc:  # a bug in a check must show as that check's error, not end the run
+        probe.note("".join(traceback.format_exception(exc)[-3:]))
+        outcome = Outcome(Status.ERROR, f"internal error in the check: {type(exc).__name__}: {exc}")
+    return Verdict(
+        check_id=check.id,
+        provider=provider.name,
+        status=outcome.status,
+        summary=client.redactor.text(outcome.summary),
+        exchanges=probe.exchanges,
+        schema_issues=probe.schema_issues,
+        notes=probe.notes,
+        duration_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+
+
+def _provider_run(provider: ProviderConfig, redactor: Redactor) -> ProviderRun:
+    return ProviderRun(
+        name=provider.name,
+        base_url=redactor.text(provider.base_url),
+        models=dict(provider.models),
+        skipped_reason=provider.skipped_reason,
+    )
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="seconds")

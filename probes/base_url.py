@@ -1,0 +1,37 @@
+"""Base URL: does the API answer where the configuration says, with or without `/v1`?"""
+
+from __future__ import annotations
+
+from conformance.checks import check
+from conformance.probe import Probe, failed, inconclusive, passed
+
+
+def alternate_base(base_url: str) -> str:
+    """The same base with `/v1` added, or removed when it is there (including a doubled `/v1/v1`)."""
+    return base_url[: -len("/v1")] if base_url.endswith("/v1") else base_url + "/v1"
+
+
+@check(
+    "base_url.v1_path",
+    "The API answers at the configured base URL; if not, names the form (with/without /v1) that works",
+    depends_on=(),
+)
+async def base_url_v1_path(p: Probe):
+    configured = p.base_url
+    body = p.chat_body("Say OK.")
+    here = await p.post_chat("chat completion at the configured base", body)
+    if here.error:
+        return inconclusive(f"POST {configured}/chat/completions: {here.error}")
+    if here.status != 404:
+        return passed(f"POST {configured}/chat/completions answers (HTTP {here.status})")
+    other = alternate_base(configured)
+    there = await p.post_chat("chat completion at the other base form", body, base_url=other)
+    if there.error or there.status == 404:
+        answer = there.error or f"HTTP {there.status}"
+        return failed(f"no chat completions endpoint: {configured} answers HTTP 404 and {other} answers {answer}; check base_url")
+    p.use_base_url(other)
+    p.note(f"later checks used base_url {other}")
+    return failed(
+        f"{configured}/chat/completions answers HTTP 404 but {other}/chat/completions answers HTTP {there.status}: "
+        f"set base_url: {other}"
+    )

@@ -1,0 +1,46 @@
+"""Rate limits: which `x-ratelimit-*` and `retry-after` headers the provider sends."""
+
+from __future__ import annotations
+
+import re
+
+from conformance.checks import check
+from conformance.probe import Probe, inconclusive, passed, warned
+
+from .common import minimal_chat
+
+OPENAI_HEADERS = (
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-reset-tokens",
+)
+_DURATION = re.compile(r"^(\d+(\.\d+)?(ms|s|m|h))+$")
+
+
+@check("limits.rate_limit_headers", "Which x-ratelimit-* / retry-after headers are sent, and whether they parse")
+async def limits_rate_limit_headers(p: Probe):
+    result = await p.shared("chat.minimal", minimal_chat)
+    if result.error or result.status is None:
+        return inconclusive(f"minimal request failed: {result.error}")
+    headers = result.headers
+    present = [h for h in OPENAI_HEADERS if h in headers]
+    vendor = sorted(h for h in headers.keys() if h.startswith("x-ratelimit-") and h not in OPENAI_HEADERS)
+    if "retry-after" in headers:
+        vendor.append("retry-after")
+    if not present:
+        extra = f" (other rate-limit headers: {', '.join(vendor)})" if vendor else ""
+        return warned(f"no OpenAI x-ratelimit-* headers sent{extra}: clients that pace themselves by them get no signal")
+    malformed = [
+        f"{h}: {headers[h]!r}"
+        for h in present
+        if ("reset" in h and not _DURATION.match(headers[h])) or ("reset" not in h and not headers[h].isdigit())
+    ]
+    if malformed:
+        return warned(f"rate-limit headers present but not in OpenAI's format: {'; '.join(malformed)}")
+    missing = [h for h in OPENAI_HEADERS if h not in present]
+    if missing:
+        return warned(f"sends {', '.join(present)}; missing {', '.join(missing)}")
+    return passed("sends all six x-ratelimit-* headers: " + ", ".join(f"{h.removeprefix('x-ratelimit-')}={headers[h]}" for h in present))

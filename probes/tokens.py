@@ -1,0 +1,65 @@
+"""Token limits: `max_completion_tokens` and `max_tokens` are each accepted AND enforced.
+
+The reply is streamed and the read stops as soon as it clearly exceeds the limit, so an
+ignored limit is found in seconds rather than after a model fills its context."""
+
+from __future__ import annotations
+
+from conformance.checks import check
+from conformance.client import StreamResult
+from conformance.probe import Outcome, Probe, failed, passed, warned
+
+from .common import COUNTING_PROMPT, summarise_stream, word_count
+
+
+async def judge_limit(p: Probe, field: str) -> Outcome:
+    limit = p.settings.token_limit
+    # Every whitespace-separated word costs at least one token, so words > limit proves the limit was exceeded.
+    clearly_over = 4 * limit + 8
+
+    def exceeded(result: StreamResult) -> bool:
+        return word_count(summarise_stream(result).content) > clearly_over
+
+    body = p.chat_body(COUNTING_PROMPT, **{field: limit})
+    result = await p.stream_chat(f"{field}={limit} (streamed)", body, stop_when=exceeded)
+    if result.error_body is not None:
+        # Streaming itself may be what is refused: ask once more without streaming, so the
+        # verdict is about the limit field.
+        plain = await p.post_chat(f"{field}={limit} (not streamed)", body)
+        if refused := p.refusal(plain, f"{field}"):
+            return refused
+        if problem := p.completion_problem(plain, f"{field}={limit}"):
+            return problem
+        choice = plain.json["choices"][0]
+        usage = plain.json.get("usage") or {}
+        content = choice.get("message", {}).get("content") or ""
+        return verdict(field, limit, word_count(content), choice.get("finish_reason"), usage.get("completion_tokens"), stopped=False)
+    if refused := p.stream_refusal(result, field):
+        return refused
+    summary = summarise_stream(result)
+    usage = summary.usage if isinstance(summary.usage, dict) else {}
+    if result.error and not result.stopped_early and summary.finish_reason is None:
+        return failed(f"{field}={limit}: the stream broke off before a finish_reason: {result.error}")
+    return verdict(field, limit, word_count(summary.content), summary.finish_reason, usage.get("completion_tokens"), stopped=result.stopped_early)
+
+
+def verdict(field: str, limit: int, words: int, finish: object, completion_tokens: object, *, stopped: bool) -> Outcome:
+    if stopped:
+        return failed(f"{field}={limit} is ignored: received > {4 * limit + 8} words before the client stopped reading")
+    if words > limit:
+        return failed(f"{field}={limit} is ignored: the reply has {words} words (each at least one token), finish_reason {finish!r}")
+    if isinstance(completion_tokens, int) and completion_tokens > limit:
+        return failed(f"{field}={limit} is not enforced: usage.completion_tokens is {completion_tokens}")
+    if finish != "length":
+        return warned(f"{field}={limit}: the reply stopped by itself ({words} words, finish_reason {finish!r}), so enforcement is not shown")
+    return passed(f"{field}={limit} is enforced: {words} words, finish_reason 'length'")
+
+
+@check("tokens.max_completion_tokens", "max_completion_tokens is accepted and enforced (finish_reason length)")
+async def tokens_max_completion_tokens(p: Probe):
+    return await judge_limit(p, "max_completion_tokens")
+
+
+@check("tokens.max_tokens", "max_tokens (deprecated, still common) is accepted and enforced")
+async def tokens_max_tokens(p: Probe):
+    return await judge_limit(p, "max_tokens")
