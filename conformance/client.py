@@ -5,10 +5,11 @@ concurrency), parses JSON and SSE, counts requests and tokens, and records redac
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,11 +120,16 @@ class ProviderClient:
         self.redactor = redactor
         self.stats = ProviderStats()
         self.wrong_key = "sk-conformance-wrong-" + secrets.token_hex(12)
+        self.key_scheme = Auth.BEARER
+        """How requests made "with the key" send it; the auth check may switch it to the header that works."""
         self._extra_headers = headers
         self._semaphore = asyncio.Semaphore(settings.max_concurrency)
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.timeout_s),
             follow_redirects=False,
+            # Shorter than common server keep-alive timeouts (uvicorn and Node.js: 5 s), so an idle
+            # connection is dropped by us before the server closes it under a new request.
+            limits=httpx.Limits(keepalive_expiry=2.0),
             transport=transport,
             trust_env=False,
         )
@@ -139,6 +145,8 @@ class ProviderClient:
         if has_body:
             headers["content-type"] = "application/json"
         headers.update(self._extra_headers)
+        if auth == Auth.BEARER:
+            auth = self.key_scheme
         if auth == Auth.BEARER and self.api_key:
             headers["authorization"] = f"Bearer {self.api_key}"
         elif auth == Auth.WRONG:
@@ -193,7 +201,7 @@ class ProviderClient:
             self.stats.requests += 1
             try:
                 async with asyncio.timeout(self.settings.timeout_s):
-                    async with self._http.stream(method, url, headers=headers, content=content) as response:
+                    async with self._open(method, url, headers, content) as response:
                         body, truncated, size = await self._read_capped(response)
             except TimeoutError:
                 result.error = f"no complete response within {self.settings.timeout_s:g} s"
@@ -241,7 +249,7 @@ class ProviderClient:
             self.stats.requests += 1
             try:
                 async with asyncio.timeout(self.settings.timeout_s):
-                    async with self._http.stream("POST", url, headers=headers, content=json.dumps(json_body).encode()) as response:
+                    async with self._open("POST", url, headers, json.dumps(json_body).encode()) as response:
                         result.status = response.status_code
                         result.headers = response.headers
                         if not 200 <= response.status_code < 300:
@@ -291,6 +299,23 @@ class ProviderClient:
         if result.stopped_early:
             exchange.error = "client closed the stream early (enough evidence)"
         return result
+
+    @contextlib.asynccontextmanager
+    async def _open(self, method: str, url: str, headers: dict[str, str], content: bytes | None) -> AsyncIterator[httpx.Response]:
+        """Send and yield the response with its body unread.
+
+        A connection that drops before any response arrives is tried once more: it is usually a
+        pooled keep-alive connection the server closed while idle, which says nothing about the
+        provider (the official SDKs retry it too). A drop after the response began is not retried."""
+        request = self._http.build_request(method, url, headers=headers, content=content)
+        try:
+            response = await self._http.send(request, stream=True)
+        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+            response = await self._http.send(request, stream=True)
+        try:
+            yield response
+        finally:
+            await response.aclose()
 
     def _take_event(self, result: StreamResult, event: SSEEvent) -> None:
         result.events.append(event)

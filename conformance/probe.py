@@ -23,14 +23,17 @@ CHAT_PATH = "/chat/completions"
 class Outcome:
     status: Status
     summary: str
+    dependents_may_run: bool = False
+    """A failed prerequisite that found a way round (e.g. the base URL that does work), so the
+    checks depending on it can still be judged instead of skipped."""
 
 
 def passed(summary: str) -> Outcome:
     return Outcome(Status.PASS, summary)
 
 
-def failed(summary: str) -> Outcome:
-    return Outcome(Status.FAIL, summary)
+def failed(summary: str, *, dependents_may_run: bool = False) -> Outcome:
+    return Outcome(Status.FAIL, summary, dependents_may_run)
 
 
 def warned(summary: str) -> Outcome:
@@ -59,6 +62,10 @@ class SharedRequests:
         if key not in self._tasks:
             self._tasks[key] = asyncio.ensure_future(factory())
         return self._tasks[key]
+
+    def forget_all(self) -> None:
+        """Later users send afresh (after the way of talking to the provider changed)."""
+        self._tasks.clear()
 
 
 class Probe:
@@ -89,6 +96,13 @@ class Probe:
     def use_base_url(self, base_url: str) -> None:
         """Later checks talk to this base (set when the configured one is wrong but another works)."""
         self._client.base_url = base_url
+        self._shared.forget_all()
+
+    def use_key_header(self, auth: str) -> None:
+        """Later checks send the key this way (set when Bearer is refused but another header works)."""
+        self._client.key_scheme = auth
+        # Requests shared so far went out with the refused Bearer key; dependents must not judge those.
+        self._shared.forget_all()
 
     def note(self, text: str) -> None:
         self.notes.append(self._client.redactor.text(text))
@@ -165,10 +179,19 @@ class Probe:
         return failed(f"{what}: server error HTTP {result.status} (expected 2xx, or a 4xx error if unsupported): {excerpt(result.text)}")
 
     def stream_refusal(self, result: StreamResult, what: str) -> Outcome | None:
+        """None when a stream of data events arrived; otherwise the refusal (judged like
+        :meth:`refusal`), the transport failure, or the answer that is not an SSE stream."""
         if result.error_body is not None:
             return self.refusal(result.error_body, what)
         if result.error and not result.chunks:
             return inconclusive(f"{what}: {result.error}")
+        if not result.chunks:
+            lines = result.exchange.response.sse_lines if result.exchange.response else None
+            first = next((line for line in lines or [] if line.strip()), "")
+            return failed(
+                f"{what}: HTTP {result.status} ({result.content_type or 'no content-type'}) carries no SSE `data:` events"
+                + (f"; it starts with {excerpt(first, 100)!r}" if first else "; the body is empty")
+            )
         return None
 
     def envelope_problem(self, result: HTTPResult) -> str | None:

@@ -103,11 +103,12 @@ async def _run_provider(state: RunState, provider: ProviderConfig, progress: Pro
         )
         stack.push_async_callback(client.aclose)
         shared = SharedRequests()
-        decided: dict[str, asyncio.Future[Verdict]] = {c.id: asyncio.get_running_loop().create_future() for c in to_run}
+        decided: dict[str, asyncio.Future[Decision]] = {c.id: asyncio.get_running_loop().create_future() for c in to_run}
 
         async def run_one(check: Check) -> None:
-            verdict = await _decide(check, provider, client, shared, decided)
-            decided[check.id].set_result(verdict)
+            decision = await _decide(check, provider, client, shared, decided)
+            decided[check.id].set_result(decision)
+            verdict = decision.verdict
             run.requests, run.tokens = client.stats.requests, client.stats.tokens
             if check.id in reported:
                 state.verdicts.append(verdict)
@@ -124,19 +125,20 @@ async def _decide(
     provider: ProviderConfig,
     client: ProviderClient,
     shared: SharedRequests,
-    decided: dict[str, asyncio.Future[Verdict]],
-) -> Verdict:
+    decided: dict[str, asyncio.Future[Decision]],
+) -> Decision:
     missing_roles = [role for role in check.needs if not provider.models.get(role)]
     if missing_roles:
         roles = ", ".join(f"models.{r}" for r in missing_roles)
-        return Verdict(check.id, provider.name, Status.SKIP, f"not applicable: no {roles} configured for this provider")
+        return Decision(Verdict(check.id, provider.name, Status.SKIP, f"not applicable: no {roles} configured for this provider"))
     for dep in check.depends_on:
         prerequisite = await decided[dep]
-        if prerequisite.status not in _DEPENDENCY_OK:
-            return Verdict(
+        if not prerequisite.dependents_may_run:
+            verdict = prerequisite.verdict
+            return Decision(Verdict(
                 check.id, provider.name, Status.SKIP,
-                f"prerequisite {dep} did not pass ({prerequisite.status.value}: {prerequisite.summary})",
-            )
+                f"prerequisite {dep} did not pass ({verdict.status.value}: {verdict.summary})",
+            ))
     probe = Probe(provider, client, shared)
     started = time.perf_counter()
     try:
@@ -144,7 +146,7 @@ async def _decide(
     except Exception as exc:  # a bug in a check must show as that check's error, not end the run
         probe.note("".join(traceback.format_exception(exc)[-3:]))
         outcome = Outcome(Status.ERROR, f"internal error in the check: {type(exc).__name__}: {exc}")
-    return Verdict(
+    verdict = Verdict(
         check_id=check.id,
         provider=provider.name,
         status=outcome.status,
@@ -154,6 +156,15 @@ async def _decide(
         notes=probe.notes,
         duration_ms=round((time.perf_counter() - started) * 1000, 1),
     )
+    return Decision(verdict, outcome.status in _DEPENDENCY_OK or outcome.dependents_may_run)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A check's verdict, and whether the checks that depend on it may run."""
+
+    verdict: Verdict
+    dependents_may_run: bool = False
 
 
 def _provider_run(provider: ProviderConfig, redactor: Redactor) -> ProviderRun:

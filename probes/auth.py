@@ -27,7 +27,13 @@ async def auth_bearer(p: Probe):
         for header in (Auth.API_KEY_HEADER, Auth.X_API_KEY_HEADER):
             other = await p.post_chat(f"same request, key in an `{header}:` header", p.chat_body("Say OK."), auth=header)
             if other.ok:
-                return failed(f"the key is refused as Bearer (HTTP {result.status}) but accepted in an `{header}:` header: OpenAI clients send Bearer")
+                p.use_key_header(header)
+                p.note(f"later checks sent the key in an `{header}:` header")
+                return failed(
+                    f"the key is refused as Bearer (HTTP {result.status}) but accepted in an `{header}:` header: "
+                    "OpenAI clients send Bearer",
+                    dependents_may_run=True,
+                )
         return failed(f"the configured key sent as Bearer is refused (HTTP {result.status}): {result.text[:160]}")
     return inconclusive(f"the minimal request got HTTP {result.status}, so it cannot show whether the key is accepted: {result.text[:160]}")
 

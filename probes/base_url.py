@@ -33,5 +33,6 @@ async def base_url_v1_path(p: Probe):
     p.note(f"later checks used base_url {other}")
     return failed(
         f"{configured}/chat/completions answers HTTP 404 but {other}/chat/completions answers HTTP {there.status}: "
-        f"set base_url: {other}"
+        f"set base_url: {other}",
+        dependents_may_run=True,
     )

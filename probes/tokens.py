@@ -22,9 +22,9 @@ async def judge_limit(p: Probe, field: str) -> Outcome:
 
     body = p.chat_body(COUNTING_PROMPT, **{field: limit})
     result = await p.stream_chat(f"{field}={limit} (streamed)", body, stop_when=exceeded)
-    if result.error_body is not None:
-        # Streaming itself may be what is refused: ask once more without streaming, so the
-        # verdict is about the limit field.
+    if result.error_body is not None or (not result.chunks and not result.error):
+        # Streaming itself may be what is refused or broken (not SSE): ask once more without
+        # streaming, so the verdict is about the limit field.
         plain = await p.post_chat(f"{field}={limit} (not streamed)", body)
         if refused := p.refusal(plain, f"{field}"):
             return refused
