@@ -15,6 +15,7 @@ import jsonschema
 import yaml
 
 from .errors import ConfigError
+from .redact import Redactor
 from .settings import Settings
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -68,7 +69,12 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
     data, lines = _parse_yaml(path, text)
 
     validator = jsonschema.Draft202012Validator(providers_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    # Shallowest first; at one depth an unknown field comes before a missing one, because a
+    # misspelt key ("modles") explains the "missing" one and is what the user must fix.
+    errors = sorted(
+        validator.iter_errors(data),
+        key=lambda e: (len(e.absolute_path), e.validator != "additionalProperties", list(map(str, e.absolute_path))),
+    )
     if errors:
         raise ConfigError(_describe_schema_error(path, errors[0], lines, data))
 
@@ -98,15 +104,22 @@ def _provider(
 ) -> ProviderConfig:
     missing: list[str] = []
 
+    substituted: list[str] = []
+
     def interpolate(value: str) -> str:
         def sub(match: re.Match[str]) -> str:
             var = match.group(1)
             if var not in env or env[var] == "":
                 missing.append(var)
                 return ""
+            substituted.append(env[var])
             return env[var]
 
         return _VAR.sub(sub, value)
+
+    def scrub(message: str) -> str:
+        # An interpolated value may be a secret; keep it out of error messages.
+        return Redactor(substituted).text(message)
 
     api_key = interpolate(raw["api_key"]) if "api_key" in raw else None
     base_url = interpolate(raw["base_url"])
@@ -133,7 +146,7 @@ def _provider(
             parse_embedded(base)
         except ConfigError as exc:
             raise ConfigError(
-                f"{path}:{lines.get(where + ('base_url',), '?')}: {_dotted(where + ('base_url',))}: {exc}"
+                f"{path}:{lines.get(where + ('base_url',), '?')}: {_dotted(where + ('base_url',))}: {scrub(str(exc))}"
             ) from None
     return ProviderConfig(
         name=raw["name"],
@@ -153,7 +166,11 @@ def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[tuple[Any, ...], int]]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else "?"
-        raise ConfigError(f"{path}:{line}: invalid YAML: {exc.problem or exc}") from None
+        problem = exc.problem or str(exc)
+        if exc.context and exc.context_mark is not None:
+            # "expected ']' but got <stream end>" points past the end; the context names the culprit.
+            problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
+        raise ConfigError(f"{path}:{line}: invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
     if node is None:
@@ -200,8 +217,10 @@ def _describe_schema_error(
         return f"{path}:{line}: {_dotted(where + (name,))}: unknown field (allowed: {', '.join(allowed)})"
     if error.validator == "type" and where == ():
         return f"{path}:{line}: expected a mapping with a top-level 'providers:' list"
-    # The offending value may be a secret-bearing string: describe its type, not its content.
-    return f"{path}:{line}: {field_name}: {error.message if not isinstance(error.instance, str) else _safe(error)}"
+    # The offending value may be a secret-bearing string (or a list/mapping holding one):
+    # describe the rule it breaks, not its content.
+    unsafe = isinstance(error.instance, str) or (isinstance(error.instance, list | dict) and bool(error.instance))
+    return f"{path}:{line}: {field_name}: {_safe(error) if unsafe else error.message}"
 
 
 def _safe(error: jsonschema.ValidationError) -> str:

@@ -1,0 +1,292 @@
+"""The whole data path, end to end, over real loopback HTTP: providers.yaml → runner → probes →
+validation → verdicts → the four report files, driven through the command line as a user would."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import probes
+from conformance.checks import all_checks
+from conformance.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, main
+
+# The stable check ids: gating and baselines key on them, so renaming one is a breaking change.
+STABLE_CHECK_IDS = [
+    "base_url.v1_path", "auth.bearer", "auth.missing_key_rejected", "auth.invalid_key_rejected",
+    "models.list", "models.configured_present", "models.unknown_rejected",
+    "chat.basic", "chat.usage", "chat.multi_turn", "system.role", "vision.image_input",
+    "tools.auto", "tools.none", "tools.required", "tools.named", "tools.roundtrip", "tools.parallel",
+    "tools.streaming", "streaming.sse", "streaming.done", "streaming.content", "streaming.usage",
+    "tokens.max_completion_tokens", "tokens.max_tokens", "errors.format", "errors.status_codes",
+    "limits.rate_limit_headers",
+]
+REPORT_FILES = ("results.json", "report.html", "junit.xml", "summary.md")
+
+
+def write_providers(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def results_schema() -> dict:
+    return json.loads((importlib.resources.files("schemas") / "results.schema.json").read_text(encoding="utf-8"))
+
+
+def secret_slices(secret: str, width: int = 8) -> list[str]:
+    return [secret[i : i + width] for i in range(len(secret) - width + 1)]
+
+
+@pytest.fixture(scope="module")
+def planted_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, str]]:
+    """One full run against the reference provider with a key planted in the config.
+
+    The embedded provider demands exactly the configured key, so passing auth.bearer proves the
+    key really went over the wire, and grepping the outputs proves it never came back out."""
+    tmp = tmp_path_factory.mktemp("planted")
+    key = "sk-planted-" + secrets.token_hex(20)
+    providers = write_providers(
+        tmp / "providers.yaml",
+        "providers:\n"
+        "  - name: reference\n"
+        "    base_url: embedded:reference\n"
+        "    api_key: ${PLANTED_KEY}\n"
+        "    models: {chat: reference-chat, vision: reference-vision}\n"
+        "    headers: {X-Team: conformance}\n",
+    )
+    out = tmp / "out"
+    env = {**os.environ, "PLANTED_KEY": key, "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--providers", str(providers), "--out", str(out)],
+        env=env, capture_output=True, text=True, timeout=120, cwd=tmp,
+    )
+    assert proc.returncode == EXIT_OK, proc.stderr
+    yield out, key, proc.stdout + proc.stderr
+
+
+def test_every_check_passes_on_the_reference_provider(planted_run: tuple[Path, str, str]) -> None:
+    out, _, _ = planted_run
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    statuses = {r["check_id"]: r["status"] for r in data["results"]}
+    assert sorted(statuses) == sorted(STABLE_CHECK_IDS)
+    not_passing = {c: s for c, s in statuses.items() if s != "pass"}
+    assert not not_passing, [r["summary"] for r in data["results"] if r["status"] != "pass"]
+    # Every verdict carries evidence: at least one exchange with a response.
+    for result in data["results"]:
+        assert result["summary"]
+        assert result["exchanges"], result["check_id"]
+        assert all(e["response"] is not None or e["error"] for e in result["exchanges"])
+    provider = data["providers"][0]
+    assert provider["requests"] > 20 and provider["tokens"] > 0
+
+
+def test_the_four_reports_are_written_and_valid(planted_run: tuple[Path, str, str]) -> None:
+    out, _, printed = planted_run
+    assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(results_schema()).validate(data)
+    assert data["schema_version"] == 1
+    suites = ET.parse(out / "junit.xml").getroot()
+    cases = suites.findall(".//testcase")
+    assert len(cases) == len(STABLE_CHECK_IDS)
+    assert not suites.findall(".//failure") and not suites.findall(".//error")
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "| `tools.named` |" in summary and "28/28" in summary
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "tools.named" in html and "<script src" not in html
+    # The terminal shows the matrix and where the files are.
+    assert "streaming.done" in printed and "reference  28/28 passed" in printed
+    assert str(out / "report.html") in printed
+
+
+def test_planted_key_never_appears_in_any_output(planted_run: tuple[Path, str, str]) -> None:
+    out, key, printed = planted_run
+    outputs = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
+    outputs["terminal"] = printed
+    for name, text in outputs.items():
+        assert key not in text, name
+        leaked = [s for s in secret_slices(key) if s in text]
+        assert not leaked, f"{name} contains slices of the key: {leaked[:3]}"
+    # ... while the evidence still shows that an Authorization header was sent.
+    assert "[REDACTED]" in outputs["results.json"]
+
+
+def test_list_checks_prints_every_stable_id(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list-checks"]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    listed = [line.split()[0] for line in lines]
+    assert sorted(listed) == sorted(STABLE_CHECK_IDS)
+    # Checklist order: sections in the order of the checklist, never interleaved.
+    sections = [check_id.split(".")[0] for check_id in listed]
+    assert sections == sorted(sections, key=[s.split(".")[0] for s in STABLE_CHECK_IDS].index)
+    assert all("[protocol]" in line or "[model" in line for line in lines)
+
+
+def test_every_probe_module_is_listed_in_its_areas() -> None:
+    """A check file left out of probes.AREAS would never run."""
+    folder = Path(probes.__file__).parent
+    modules = {p.stem for p in folder.glob("*.py")} - {"__init__", "common"}
+    assert modules == {m.__name__.rsplit(".", 1)[1] for m in probes.AREAS}
+    assert {c.section for c in all_checks()} <= modules
+
+
+def test_check_selection_runs_prerequisites_but_reports_only_the_selection(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["run", "--providers", str(default_providers(tmp_path)), "--check", "tools.round*", "--out", str(out), "--no-color"]) == EXIT_OK
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert [r["check_id"] for r in data["results"]] == ["tools.roundtrip"]
+    assert data["results"][0]["status"] == "pass"
+
+
+def default_providers(tmp_path: Path) -> Path:
+    return write_providers(
+        tmp_path / "providers.yaml",
+        "providers:\n  - name: reference\n    base_url: embedded:reference\n    models: {chat: reference-chat}\n",
+    )
+
+
+def test_missing_model_role_skips_with_the_reason(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["run", "--providers", str(default_providers(tmp_path)), "--check", "vision.*", "--out", str(out)]) == EXIT_OK
+    result = json.loads((out / "results.json").read_text(encoding="utf-8"))["results"][0]
+    assert result["status"] == "skip" and "models.vision" in result["summary"]
+
+
+def test_unset_key_variable_skips_that_provider_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("CONFORMANCE_TEST_UNSET_KEY", raising=False)
+    providers = write_providers(
+        tmp_path / "providers.yaml",
+        "providers:\n"
+        "  - name: reference\n    base_url: embedded:reference\n    models: {chat: reference-chat}\n"
+        "  - name: vendor\n    base_url: https://api.vendor.invalid/v1\n    api_key: ${CONFORMANCE_TEST_UNSET_KEY}\n"
+        "    models: {chat: vendor-1}\n",
+    )
+    out = tmp_path / "out"
+    assert main(["run", "--providers", str(providers), "--check", "chat.basic", "--out", str(out)]) == EXIT_OK
+    err = capsys.readouterr().err
+    assert "skipping provider vendor" in err and "CONFORMANCE_TEST_UNSET_KEY" in err
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert {r["provider"] for r in data["results"]} == {"reference"}
+    vendor = next(p for p in data["providers"] if p["name"] == "vendor")
+    assert "CONFORMANCE_TEST_UNSET_KEY" in vendor["skipped_reason"]
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        ("providers:\n  - name: a\n    base_url: embedded:reference\n    models: {chat: [unclosed\n", r"providers\.yaml:5: invalid YAML: .*flow sequence started at line 4"),
+        ("providers:\n  - name: a\n    base_url: embedded:reference\n    models: {vision: v}\n", r"providers\.yaml:4: providers\[0\]\.models\.chat: required field is missing"),
+        ("providers:\n  - name: a\n    base_url: embedded:reference\n    modles: {chat: c}\n", r"providers\.yaml:4: providers\[0\]\.modles: unknown field"),
+    ],
+)
+def test_configuration_errors_exit_2_naming_file_line_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], yaml_text: str, expected: str
+) -> None:
+    providers = write_providers(tmp_path / "providers.yaml", yaml_text)
+    assert main(["run", "--providers", str(providers), "--out", str(tmp_path / "out")]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("conformance: error: ")
+    assert re.search(expected, err), err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--provider", "nobody"], "--provider 'nobody' is not in"),
+        (["--check", "nothing.*"], "--check 'nothing.*' matches no check"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], expected: str) -> None:
+    providers = default_providers(tmp_path)
+    assert main(["run", "--providers", str(providers), "--out", str(tmp_path / "out"), *args]) == EXIT_USAGE
+    assert expected in capsys.readouterr().err
+
+
+def test_missing_providers_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--providers", str(tmp_path / "nope.yaml")]) == EXIT_USAGE
+    assert "nope.yaml: file not found" in capsys.readouterr().err
+
+
+def test_without_a_providers_file_the_built_in_reference_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--check", "chat.basic"]) == EXIT_OK
+    assert "built-in default" in capsys.readouterr().err
+    data = json.loads((tmp_path / "reports" / "latest" / "results.json").read_text(encoding="utf-8"))
+    assert data["results"][0]["status"] == "pass"
+
+
+class StallingServer:
+    """Accepts connections and never answers: a provider that hangs, to interrupt a run mid-way."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+def test_ctrl_c_writes_partial_reports(tmp_path: Path) -> None:
+    stalling = StallingServer()
+    try:
+        providers = write_providers(
+            tmp_path / "providers.yaml",
+            "providers:\n"
+            "  - name: reference\n    base_url: embedded:reference\n    models: {chat: reference-chat, vision: reference-vision}\n"
+            f"  - name: stalled\n    base_url: http://127.0.0.1:{stalling.port}/v1\n    models: {{chat: m}}\n",
+        )
+        out = tmp_path / "out"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "conformance", "run", "--providers", str(providers), "--out", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        )
+        # Interrupt once the stalled provider holds a connection (the reference finishes in about a second).
+        deadline = time.monotonic() + 30
+        while not stalling.accepted and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(2.0)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        stalling.close()
+    assert proc.returncode == EXIT_INTERRUPTED, stderr
+    assert "interrupted: partial results written" in stderr
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert data["run"]["interrupted"] is True
+    by_provider: dict[str, dict[str, str]] = {}
+    for r in data["results"]:
+        by_provider.setdefault(r["provider"], {})[r["check_id"]] = r["status"]
+    assert set(by_provider["reference"].values()) == {"pass"} and len(by_provider["reference"]) == len(STABLE_CHECK_IDS)
+    assert by_provider["stalled"]["base_url.v1_path"] == "error"
+    assert len(by_provider["stalled"]) == len(STABLE_CHECK_IDS)
+    assert (out / "report.html").exists() and "Traceback" not in stderr
