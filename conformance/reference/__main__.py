@@ -1,4 +1,7 @@
-"""Serve the reference provider standalone: ``python -m conformance.reference --port 8000 --api-key KEY``."""
+"""Serve the reference provider standalone: ``python -m conformance.reference --port 8000 --api-key KEY``.
+
+``--deviate no_done,tool_args_object`` makes it misbehave; ``--list-deviations`` names them all.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import argparse
 import uvicorn
 
 from .app import create_app
+from .flavour import Flavour, describe_deviations
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -16,9 +20,19 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     parser.add_argument("--api-key", help="the Bearer key clients must send; omit to serve without authentication")
+    parser.add_argument("--deviate", default="", help="comma-separated deviations to switch on (see --list-deviations)")
+    parser.add_argument("--list-deviations", action="store_true", help="print the known deviations and exit")
     args = parser.parse_args(argv)
-    app = create_app(api_key=args.api_key)
-    print(f"Reference provider: base URL http://127.0.0.1:{args.port}/v1", flush=True)
+    if args.list_deviations:
+        print(describe_deviations())
+        return
+    flavour = Flavour(name.strip() for name in args.deviate.split(",") if name.strip())
+    try:
+        app = create_app(api_key=args.api_key, flavour=flavour)
+    except ValueError as exc:
+        parser.error(str(exc))
+    base = "" if flavour.has("no_v1") else "/v1"
+    print(f"Reference provider: base URL http://127.0.0.1:{args.port}{base}", flush=True)
     uvicorn.run(app, host="127.0.0.1", port=args.port, lifespan="off", log_level="info")
 
 

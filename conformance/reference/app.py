@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import html
+import itertools
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from http import HTTPStatus
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import model
 from .flavour import Flavour
-from .requests import ApiError, authorization_error, model_not_found, parse_chat_request
-from .streaming import sse_events
+from .requests import ApiError, api_key_header_error, authorization_error, model_not_found, parse_chat_request
+from .streaming import media_type, sse_events
 
 DEFAULT_MODELS: tuple[str, ...] = ("reference-chat", "reference-vision")
 MODEL_CREATED = 1700000000
@@ -34,6 +37,10 @@ RATE_LIMIT_HEADERS = {
     "x-ratelimit-reset-requests": "6ms",
     "x-ratelimit-reset-tokens": "30ms",
 }
+OVERLOADED_MESSAGE = "The server is overloaded or not ready yet."
+
+KeyCheck = Callable[[Headers], "ApiError | None"]
+"""The 401 for a request's headers, or None if they carry the key."""
 
 
 def create_app(
@@ -42,22 +49,31 @@ def create_app(
     """The provider as an ASGI app. ``api_key=None`` serves without authentication."""
     flavour.check_known()
     model_ids = tuple(models)
+    prefix = "" if flavour.has("no_v1") else API_PREFIX
+    chat_requests = itertools.count(1)
+
+    def render_error(error: ApiError, headers: dict[str, str] | None = None) -> Response:
+        return error_response(error, headers, flavour)
 
     async def list_models(request: Request) -> Response:
-        return JSONResponse({"object": "list", "data": [_model_object(m) for m in model_ids]})
+        objects = [_model_object(m) for m in model_ids]
+        return JSONResponse(objects if flavour.has("models_bare_array") else {"object": "list", "data": objects})
 
     async def retrieve_model(request: Request) -> Response:
         model_id = request.path_params["model_id"]
         if model_id not in model_ids:
-            return error_response(model_not_found(model_id))
+            return render_error(model_not_found(model_id))
         return JSONResponse(_model_object(model_id))
 
     async def chat_completions(request: Request) -> Response:
         started = time.perf_counter()
+        if flavour.has("flaky_every_other") and next(chat_requests) % 2 == 0:
+            overloaded = ApiError(503, OVERLOADED_MESSAGE, error_type="server_error")
+            return render_error(overloaded, _completion_headers(started))
         try:
-            chat = parse_chat_request(await request.body(), model_ids)
-        except ApiError as error:
-            return error_response(error, _completion_headers(started))
+            chat = parse_chat_request(await request.body(), model_ids, flavour)
+        except ApiError as failure:
+            return render_error(_validation_failure(failure, flavour), _completion_headers(started))
         result = model.reply(chat, flavour)
         completion_id = f"chatcmpl-{secrets.token_hex(12)}"
         created = int(time.time())
@@ -65,30 +81,79 @@ def create_app(
         if chat.stream:
             events = sse_events(chat, result, completion_id=completion_id, created=created, flavour=flavour)
             return StreamingResponse(
-                events, media_type="text/event-stream", headers={**headers, "cache-control": "no-cache"}
+                events, media_type=media_type(flavour), headers={**headers, "cache-control": "no-cache"}
             )
         body = model.completion_body(chat, result, completion_id=completion_id, created=created, flavour=flavour)
         return JSONResponse(body, headers=headers)
 
+    async def routing_error(request: Request, exc: HTTPException) -> Response:
+        """Unknown paths and wrong methods, in the envelope instead of Starlette's plain text."""
+        return render_error(_routing_failure(request, exc), dict(exc.headers or {}))
+
     middleware = [Middleware(_RequestId)]
-    if api_key is not None:
-        middleware.append(Middleware(_BearerAuth, api_key=api_key))
+    if api_key is not None and not flavour.has("auth_not_enforced"):
+        middleware.append(Middleware(_KeyAuth, check=_key_check(api_key, flavour), prefix=prefix, flavour=flavour))
     app = Starlette(
         routes=[
-            Route(f"{API_PREFIX}/models", list_models, methods=["GET"]),
-            Route(f"{API_PREFIX}/models/{{model_id}}", retrieve_model, methods=["GET"]),
-            Route(f"{API_PREFIX}/chat/completions", chat_completions, methods=["POST"]),
+            Route(f"{prefix}/models", list_models, methods=["GET"]),
+            Route(f"{prefix}/models/{{model_id}}", retrieve_model, methods=["GET"]),
+            Route(f"{prefix}/chat/completions", chat_completions, methods=["POST"]),
         ],
         middleware=middleware,
-        exception_handlers={HTTPException: _routing_error},
+        exception_handlers={HTTPException: routing_error},
     )
     # A trailing slash is a client mistake the suite reports; a redirect would hide it.
     app.router.redirect_slashes = False
     return app
 
 
-def error_response(error: ApiError, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(error: ApiError, headers: dict[str, str] | None = None, flavour: Flavour = Flavour()) -> Response:
+    """An error as this flavour renders it: OpenAI's envelope unless error_html or error_detail."""
+    if flavour.has("error_html"):
+        return HTMLResponse(_error_page(error), status_code=error.status, headers=headers)
+    if flavour.has("error_detail"):
+        return JSONResponse({"detail": error.message}, status_code=error.status, headers=headers)
     return JSONResponse(error.envelope(), status_code=error.status, headers=headers)
+
+
+def _error_page(error: ApiError) -> str:
+    """An HTML error page like a reverse proxy or web framework serves."""
+    try:
+        title = f"{error.status} {HTTPStatus(error.status).phrase}"
+    except ValueError:
+        title = str(error.status)
+    return (
+        f"<!DOCTYPE html>\n<html><head><title>{title}</title></head>"
+        f"<body><h1>{title}</h1><p>{html.escape(error.message)}</p></body></html>\n"
+    )
+
+
+def _validation_failure(error: ApiError, flavour: Flavour) -> ApiError:
+    """A refused request (400) as flavours that misreport validation errors answer it."""
+    if error.status != 400:
+        return error
+    if flavour.has("error_500_for_bad_request"):
+        return ApiError(500, error.message, error_type="server_error")
+    if flavour.has("error_200"):
+        return ApiError(200, error.message, error_type=error.error_type, param=error.param, code=error.code)
+    return error
+
+
+def _routing_failure(request: Request, exc: HTTPException) -> ApiError:
+    target = f"({request.method} {request.url.path})"
+    if exc.status_code == 404:
+        message = f"Invalid URL {target}"
+    elif exc.status_code == 405:
+        message = f"Invalid method for URL {target}"
+    else:
+        message = exc.detail
+    return ApiError(exc.status_code, message)
+
+
+def _key_check(api_key: str, flavour: Flavour) -> KeyCheck:
+    if flavour.has("api_key_header"):
+        return lambda headers: api_key_header_error(headers.get("api-key"), api_key)
+    return lambda headers: authorization_error(headers.get("authorization"), api_key)
 
 
 def _model_object(model_id: str) -> dict[str, object]:
@@ -98,18 +163,6 @@ def _model_object(model_id: str) -> dict[str, object]:
 def _completion_headers(started: float) -> dict[str, str]:
     elapsed_ms = int((time.perf_counter() - started) * 1000)
     return {**RATE_LIMIT_HEADERS, "openai-processing-ms": str(elapsed_ms)}
-
-
-async def _routing_error(request: Request, exc: HTTPException) -> Response:
-    """Unknown paths and wrong methods, in the envelope instead of Starlette's plain text."""
-    target = f"({request.method} {request.url.path})"
-    if exc.status_code == 404:
-        message = f"Invalid URL {target}"
-    elif exc.status_code == 405:
-        message = f"Invalid method for URL {target}"
-    else:
-        message = exc.detail
-    return error_response(ApiError(exc.status_code, message), dict(exc.headers or {}))
 
 
 class _RequestId:
@@ -132,22 +185,25 @@ class _RequestId:
         await self.app(scope, receive, send_with_id)
 
 
-class _BearerAuth:
-    """Checks the key before routing, so every /v1 path (even an unknown one) demands it.
+class _KeyAuth:
+    """Checks the key before routing, so every API path (even an unknown one) demands it.
 
     Paths outside /v1 are left to 404: a missing ``/v1`` in a client's base URL must
-    show up as "not found", not as an auth problem.
+    show up as "not found", not as an auth problem. (Under ``no_v1`` the prefix is empty:
+    the API is at the root, so every path demands the key.)
     """
 
-    def __init__(self, app: ASGIApp, api_key: str) -> None:
+    def __init__(self, app: ASGIApp, check: KeyCheck, prefix: str, flavour: Flavour) -> None:
         self.app = app
-        self.api_key = api_key
+        self.check = check
+        self.prefix = prefix
+        self.flavour = flavour
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and (path == API_PREFIX or path.startswith(f"{API_PREFIX}/")):
-            error = authorization_error(Headers(scope=scope).get("authorization"), self.api_key)
+        if scope["type"] == "http" and (path == self.prefix or path.startswith(f"{self.prefix}/")):
+            error = self.check(Headers(scope=scope))
             if error is not None:
-                await error_response(error)(scope, receive, send)
+                await error_response(error, flavour=self.flavour)(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -19,6 +19,10 @@ from .flavour import Flavour
 from .requests import ChatRequest, Message, NamedTool, Tool, png_from_data_url
 
 SYSTEM_FINGERPRINT = "fp_reference"
+HOSTILE_TEXT = "<script>alert(1)</script></textarea><img src=x onerror=alert(1)> javascript:alert(1) \u202e"
+"""Starts every text reply under ``hostile_content``: reports must show it inert."""
+REASONING_TEXT = "The user wants a short deterministic reply."
+"""``reasoning_content`` under ``extra_fields``, shaped like DeepSeek's and vLLM's reasoning output."""
 IMAGE_PROMPT_TOKENS = 85
 MAX_COUNT = 2000
 MAX_ECHO_WORDS = 50
@@ -55,15 +59,17 @@ class Reply:
 
 def reply(request: ChatRequest, flavour: Flavour) -> Reply:
     prompt = prompt_tokens(request.messages)
-    last = request.messages[-1]
-    if last.role == "tool":
-        return _text(["The", "tool", "returned:", *last.text.split()], request.token_limit, prompt)
+    # Only a flavour (system_ignored) can leave no messages; answer as to an empty prompt.
+    last = request.messages[-1] if request.messages else None
+    prefix = HOSTILE_TEXT.split() if flavour.has("hostile_content") else []
+    if last is not None and last.role == "tool":
+        return _text([*prefix, "The", "tool", "returned:", *last.text.split()], request.token_limit, prompt)
     user_text = _last_user_text(request.messages)
     calls = _tool_calls(request, user_text)
     if calls:
         tokens = sum(len(f"{call.name} {call.arguments}".split()) for call in calls)
-        return Reply(None, calls, "tool_calls", prompt, tokens)
-    return _text(_answer(request.messages, user_text), request.token_limit, prompt)
+        return Reply(None, calls, _tool_finish_reason(request, flavour), prompt, tokens)
+    return _text([*prefix, *_answer(request.messages, user_text)], request.token_limit, prompt)
 
 
 def prompt_tokens(messages: tuple[Message, ...]) -> int:
@@ -75,34 +81,76 @@ def completion_body(
     request: ChatRequest, result: Reply, *, completion_id: str, created: int, flavour: Flavour
 ) -> dict[str, Any]:
     """The non-streamed response body."""
-    message: dict[str, Any] = {"role": "assistant", "content": result.content, "refusal": None, "annotations": []}
-    if result.tool_calls:
-        message["tool_calls"] = [tool_call_object(call) for call in result.tool_calls]
-    return {
-        "id": completion_id,
-        "object": "chat.completion",
-        "created": created,
-        "model": request.model,
+    message = _message_object(result, flavour)
+    body: dict[str, Any] = {
+        **response_head("chat.completion", request, completion_id=completion_id, created=created, flavour=flavour),
         "choices": [
-            {"index": index, "message": message, "logprobs": None, "finish_reason": result.finish_reason}
+            {
+                "index": index,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": result.finish_reason,
+                **choice_extras(flavour),
+            }
             for index in range(request.n)
         ],
-        "usage": usage_object(result, request.n),
-        "service_tier": "default",
-        "system_fingerprint": SYSTEM_FINGERPRINT,
+    }
+    if not flavour.has("usage_missing"):
+        body["usage"] = usage_object(result, request.n, flavour)
+    return {**body, **response_tail(flavour)}
+
+
+def response_head(
+    object_type: str, request: ChatRequest, *, completion_id: str, created: int, flavour: Flavour
+) -> dict[str, Any]:
+    """The fields that open a completion or chunk: id, object, created and model."""
+    return {
+        "id": completion_id,
+        "object": object_type,
+        "created": str(created) if flavour.has("created_string") else created,
+        "model": request.model,
     }
 
 
-def tool_call_object(call: ToolCall) -> dict[str, Any]:
-    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+def response_tail(flavour: Flavour) -> dict[str, Any]:
+    """The provenance fields of a completion or chunk, and any vendor extras."""
+    tail: dict[str, Any] = {}
+    if not flavour.has("no_fingerprint"):
+        tail.update(service_tier="default", system_fingerprint=SYSTEM_FINGERPRINT)
+    return {**tail, **extra_fields(flavour)}
 
 
-def usage_object(result: Reply, n: int) -> dict[str, Any]:
+def extra_fields(flavour: Flavour) -> dict[str, Any]:
+    """An unknown vendor object for a response, or usage (none unless ``extra_fields``)."""
+    return {"x_vendor": {"region": "reference-1", "cache_hit": False}} if flavour.has("extra_fields") else {}
+
+
+def choice_extras(flavour: Flavour) -> dict[str, Any]:
+    """An unknown vendor object for a choice (none unless ``extra_fields``)."""
+    return {"x_vendor": {"stop_detail": None}} if flavour.has("extra_fields") else {}
+
+
+def _message_object(result: Reply, flavour: Flavour) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": result.content, "refusal": None, "annotations": []}
+    if result.tool_calls:
+        message["tool_calls"] = [tool_call_object(call, flavour) for call in result.tool_calls]
+    if flavour.has("extra_fields"):
+        message["reasoning_content"] = REASONING_TEXT
+    return message
+
+
+def tool_call_object(call: ToolCall, flavour: Flavour = Flavour()) -> dict[str, Any]:
+    arguments: Any = json.loads(call.arguments) if flavour.has("tool_args_object") else call.arguments
+    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": arguments}}
+
+
+def usage_object(result: Reply, n: int, flavour: Flavour = Flavour()) -> dict[str, Any]:
     completion = result.completion_tokens * n
+    total = result.prompt_tokens + completion + (1 if flavour.has("usage_wrong") else 0)
     return {
         "prompt_tokens": result.prompt_tokens,
         "completion_tokens": completion,
-        "total_tokens": result.prompt_tokens + completion,
+        "total_tokens": total,
         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
         "completion_tokens_details": {
             "reasoning_tokens": 0,
@@ -110,6 +158,7 @@ def usage_object(result: Reply, n: int) -> dict[str, Any]:
             "accepted_prediction_tokens": 0,
             "rejected_prediction_tokens": 0,
         },
+        **extra_fields(flavour),
     }
 
 
@@ -175,6 +224,14 @@ def _tool_calls(request: ChatRequest, user_text: str) -> tuple[ToolCall, ...]:
     return (_call(tool, values[0] if values else None),)
 
 
+def _tool_finish_reason(request: ChatRequest, flavour: Flavour) -> str:
+    if flavour.has("finish_stop_with_tools"):
+        return "stop"
+    if isinstance(request.tool_choice, NamedTool) and flavour.has("named_finish_stop"):
+        return "stop"
+    return "tool_calls"
+
+
 def _most_relevant(tools: tuple[Tool, ...], user_text: str) -> Tool | None:
     text = user_text.lower()
     return next(
@@ -215,7 +272,6 @@ def _arguments(schema: dict[str, Any], value: str | None) -> dict[str, Any]:
         else:
             args[name] = _PLACEHOLDERS.get(_json_type(prop))
     return args
-
 
 
 def _json_type(prop: dict[str, Any]) -> str | None:

@@ -11,10 +11,11 @@ import hmac
 import json
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
 from ..png import decode_png
+from .flavour import Flavour
 
 MESSAGE_ROLES = ("system", "developer", "user", "assistant", "tool")
 PNG_DATA_URL_PREFIX = "data:image/png;base64,"
@@ -29,6 +30,11 @@ MISSING_KEY_MESSAGE = (
     "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
 )
 INVALID_KEY_MESSAGE = "Incorrect API key provided."
+MISSING_API_KEY_HEADER_MESSAGE = "Access denied due to missing API key. Provide your key in an api-key header."
+
+_INSTRUCTION_ROLES = ("system", "developer")
+# tool_choice modes a flavour may treat as "auto", and the deviation that does it.
+_IGNORED_TOOL_CHOICES = {"none": "tool_choice_none_ignored", "required": "tool_choice_required_ignored"}
 
 
 class ApiError(Exception):
@@ -107,6 +113,15 @@ def authorization_error(header: str | None, api_key: str) -> ApiError | None:
     return None
 
 
+def api_key_header_error(header: str | None, api_key: str) -> ApiError | None:
+    """Like :func:`authorization_error`, for a key expected in an ``api-key:`` header (Azure style)."""
+    if header is None:
+        return ApiError(401, MISSING_API_KEY_HEADER_MESSAGE)
+    if not hmac.compare_digest(header.strip().encode(), api_key.encode()):
+        return ApiError(401, INVALID_KEY_MESSAGE, code="invalid_api_key")
+    return None
+
+
 def model_not_found(model: str) -> ApiError:
     return ApiError(
         404, f"The model `{model}` does not exist or you do not have access to it.", code="model_not_found"
@@ -128,8 +143,12 @@ def png_from_data_url(url: str) -> bytes:
         raise ValueError(f"the base64 payload does not decode ({exc})") from exc
 
 
-def parse_chat_request(body: bytes, models: Collection[str]) -> ChatRequest:
-    """Validate a request body: JSON first, then field types and values, then the model, then images."""
+def parse_chat_request(body: bytes, models: Collection[str], flavour: Flavour = Flavour()) -> ChatRequest:
+    """Validate a request body: JSON first, then field types and values, then the model, then images.
+
+    ``flavour`` deviations that concern the request (rejected or ignored fields and
+    messages, remapped tool choices) are applied here, so the model sees their effect.
+    """
     payload = _json_object(body)
     model = _required(payload, "model")
     if not isinstance(model, str):
@@ -138,30 +157,74 @@ def parse_chat_request(body: bytes, models: Collection[str]) -> ChatRequest:
     _optional_number(payload, "temperature", 0, 2)
     _optional_number(payload, "top_p", 0, 1)
     n = _optional_int(payload, "n", 1, MAX_N) or 1
-    limits = [
-        limit
-        for limit in (_optional_int(payload, "max_tokens", 1), _optional_int(payload, "max_completion_tokens", 1))
-        if limit is not None
-    ]
+    token_limit = _token_limit(payload, flavour)
     stream = _optional_bool(payload, "stream") or False
     include_usage = _stream_options(payload, stream)
-    tools = _tools(payload)
-    tool_choice = _tool_choice(payload, tools)
+    tools, tool_choice = _tools_and_choice(payload, flavour)
     parallel_tool_calls = _optional_bool(payload, "parallel_tool_calls")
-    if model not in models:
+    if model not in models and not flavour.has("unknown_model_200"):
         raise model_not_found(model)
+    messages = _flavoured_messages(messages, flavour)
     _check_images(messages)
     return ChatRequest(
         model=model,
         messages=messages,
         tools=tools,
         tool_choice=tool_choice,
-        parallel_tool_calls=parallel_tool_calls is not False,
+        parallel_tool_calls=parallel_tool_calls is not False or flavour.has("parallel_ignored"),
         n=n,
-        token_limit=min(limits) if limits else None,
+        token_limit=token_limit,
         stream=stream,
         include_usage=include_usage,
     )
+
+
+def _token_limit(payload: dict[str, Any], flavour: Flavour) -> int | None:
+    """The lower of max_tokens and max_completion_tokens, as far as the flavour honours them."""
+    if flavour.has("max_completion_tokens_rejected") and payload.get("max_completion_tokens") is not None:
+        raise ApiError(
+            400, "Unrecognized request argument supplied: max_completion_tokens", param="max_completion_tokens"
+        )
+    max_tokens = _optional_int(payload, "max_tokens", 1)
+    max_completion_tokens = _optional_int(payload, "max_completion_tokens", 1)
+    if flavour.has("max_completion_tokens_ignored"):
+        max_completion_tokens = None
+    limits = [limit for limit in (max_tokens, max_completion_tokens) if limit is not None]
+    return min(limits) if limits else None
+
+
+def _tools_and_choice(payload: dict[str, Any], flavour: Flavour) -> tuple[tuple[Tool, ...], ToolChoice]:
+    if flavour.has("tools_ignored"):
+        # Not even validated: a provider without tool support never looks at these fields.
+        return (), "none"
+    tools = _tools(payload)
+    tool_choice = _tool_choice(payload, tools)
+    if isinstance(tool_choice, str) and flavour.has(_IGNORED_TOOL_CHOICES.get(tool_choice, "")):
+        tool_choice = "auto"
+    return tools, tool_choice
+
+
+def _flavoured_messages(messages: tuple[Message, ...], flavour: Flavour) -> tuple[Message, ...]:
+    """The messages as a provider with limited system-message or image support treats them."""
+    kept: list[Message] = []
+    for i, message in enumerate(messages):
+        if message.role in _INSTRUCTION_ROLES:
+            if flavour.has("system_rejected"):
+                raise _invalid_value(
+                    f"messages.[{i}].role",
+                    f"Invalid value: '{message.role}'. This model does not support {message.role} messages.",
+                )
+            if flavour.has("system_ignored"):
+                continue
+        if message.image_urls:
+            if flavour.has("image_rejected"):
+                raise ApiError(400, "Image input is not supported by this model", param=f"messages.[{i}].content")
+            if flavour.has("image_500"):
+                raise ApiError(500, "Internal server error", error_type="server_error")
+            if flavour.has("image_dropped"):
+                message = replace(message, image_urls=())
+        kept.append(message)
+    return tuple(kept)
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
