@@ -256,10 +256,15 @@ class ProviderClient:
                             body, truncated, size = await self._read_capped(response)
                             error = HTTPResult(exchange=exchange, status=response.status_code, headers=response.headers)
                             error.text = self._record_response(exchange, response, body, truncated, size)
-                            try:
-                                error.json = json.loads(error.text)
-                            except ValueError as exc:
-                                error.json_error = f"body is not JSON: {exc}"
+                            error.truncated = truncated
+                            if truncated:
+                                error.json_error = f"body larger than {self.settings.max_body_bytes} bytes; not parsed"
+                                exchange.error = f"body cut off at {self.settings.max_body_bytes} bytes"
+                            else:
+                                try:
+                                    error.json = json.loads(error.text)
+                                except ValueError as exc:
+                                    error.json_error = f"body is not JSON: {exc}"
                             result.error_body = error
                             exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
                             return result

@@ -20,6 +20,8 @@ from .settings import Settings
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 EMBEDDED_PREFIX = "embedded:"
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,22 @@ def _provider(
     if missing:
         names = ", ".join(sorted(set(missing)))
         skipped = f"environment variable {names} is not set (referenced in {path.name}:{lines.get(where, '?')})"
+
+    if not skipped:
+        # Sent as HTTP header values; httpx/h11 would fail every request on them, one by one.
+        sent = [(where + ("api_key",), api_key or "")]
+        sent += [(where + ("headers", name), value) for name, value in headers.items()]
+        for field_where, value in sent:
+            is_header = field_where[-2] == "headers"
+            if is_header and not (isinstance(field_where[-1], str) and _HEADER_NAME.fullmatch(field_where[-1])):
+                raise ConfigError(
+                    f"{path}:{lines.get(field_where, '?')}: {_dotted(field_where)}: not a valid HTTP header name"
+                )
+            if not _HEADER_VALUE.fullmatch(value):
+                raise ConfigError(
+                    f"{path}:{lines.get(field_where, '?')}: {_dotted(field_where)}: contains a line break, control "
+                    "or non-ASCII character, which an HTTP header cannot carry (value not shown)"
+                )
 
     overrides = dict(raw.get("settings") or {})
     for shorthand in ("timeout_s", "max_concurrency"):

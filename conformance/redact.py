@@ -78,10 +78,14 @@ class Redactor:
             lowered = name.lower()
             if lowered in _SENSITIVE_HEADERS:
                 scheme, _, rest = val.partition(" ")
-                val = f"{scheme} {MASK}" if rest and lowered.endswith("authorization") else MASK
+                # Keep only a real scheme word ("Bearer"): a bare key followed by text must not survive.
+                is_scheme = scheme.isascii() and scheme.isalpha() and len(scheme) <= 16
+                keep = rest and is_scheme and lowered.endswith("authorization")
+                val = f"{self.text(scheme)} {MASK}" if keep else MASK
             else:
                 val = self.text(val)
-            key = self.text(lowered)
+            # Redact before lower-casing: a mixed-case secret would not match once lowered.
+            key = MASK.join(part.lower() for part in self.text(name).split(MASK))
             result[key] = f"{result[key]}, {val}" if key in result else val
         return result
 

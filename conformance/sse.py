@@ -9,9 +9,12 @@ guessing. Only bytes that cannot be text at all raise :class:`SSEError`.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 
 from .errors import SSEError
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class SSEReader:
 
     def __post_init__(self) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self._buffer = ""
+        self._pending: list[str] = []
+        """The unfinished last line, as received (no line break in it)."""
         self._after_cr = False
         self._at_start = True
         self._data: list[str] = []
@@ -64,9 +68,9 @@ class SSEReader:
         except UnicodeDecodeError as exc:
             raise SSEError(f"stream ends inside a UTF-8 sequence: {exc.reason}") from None
         events = self._consume(text)
-        if self._buffer:
-            self._line(self._buffer)
-            self._buffer = ""
+        if self._pending:
+            self._line("".join(self._pending))
+            self._pending = []
         if self._data or self._event is not None:
             self.faults.append(
                 SSEFault(self._event_line, "stream ended without the blank line that completes the last event; it is lost")
@@ -80,32 +84,26 @@ class SSEReader:
             if text.startswith("\ufeff"):
                 text = text[1:]
         events: list[SSEEvent] = []
-        buf = self._buffer + text
-        start = 0
-        i = 0
-        n = len(buf)
-        while i < n:
-            ch = buf[i]
-            if ch == "\n" and self._after_cr and i == start:
-                # Second half of a CRLF split across two feeds.
-                self._after_cr = False
-                start = i = i + 1
-                continue
+        pos = 0
+        if self._after_cr and text:
             self._after_cr = False
-            if ch == "\r" or ch == "\n":
-                event = self._line(buf[start:i])
-                if event is not None:
-                    events.append(event)
-                if ch == "\r":
-                    if i + 1 < n:
-                        if buf[i + 1] == "\n":
-                            i += 1
-                    else:
-                        self._after_cr = True
-                start = i = i + 1
-                continue
-            i += 1
-        self._buffer = buf[start:]
+            if text[0] == "\n":
+                pos = 1  # second half of a CRLF split across two feeds
+        # Only the new text is scanned and the unfinished line is kept in pieces, so a long
+        # line arriving in many small chunks costs linear, not quadratic, time.
+        for match in _LINE_BREAK.finditer(text, pos):
+            line = text[pos : match.start()]
+            if self._pending:
+                line = "".join(self._pending) + line
+                self._pending = []
+            event = self._line(line)
+            if event is not None:
+                events.append(event)
+            pos = match.end()
+            if pos == len(text) and match.group() == "\r":
+                self._after_cr = True  # an LF starting the next feed belongs to this CR
+        if pos < len(text):
+            self._pending.append(text[pos:])
         return events
 
     def _line(self, line: str) -> SSEEvent | None:
@@ -130,7 +128,7 @@ class SSEReader:
             if "\0" not in value:
                 self._id = value
         elif name == "retry":
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()):  # ASCII digits only ("²" is a digit too)
                 self.faults.append(SSEFault(self.lines_seen, f"retry field is not an integer: {value[:40]!r}"))
         else:
             shown = line if len(line) <= 80 else line[:77] + "..."
