@@ -621,6 +621,19 @@ def _hostile_content(servers: Servers) -> None:
     assert content_of(stream_chunks(http)) == content
 
 
+@deviation("echo_key")
+def _echo_key(servers: Servers) -> None:
+    http = servers.client("echo_key")
+    error = envelope(chat(http, model="no-such-model"), 404)
+    assert KEY in error["message"] and KEY[:10] in error["message"] and KEY[-10:] in error["message"]
+    assert ok_headers(chat(http))["x-debug-authorization"] == f"Bearer {KEY}"
+
+
+def ok_headers(response: httpx.Response) -> httpx.Headers:
+    assert response.status_code == 200, response.text
+    return response.headers
+
+
 # --- the table -----------------------------------------------------------------------
 
 

@@ -52,7 +52,9 @@ def create_app(
     prefix = "" if flavour.has("no_v1") else API_PREFIX
     chat_requests = itertools.count(1)
 
-    def render_error(error: ApiError, headers: dict[str, str] | None = None) -> Response:
+    def render_error(error: ApiError, headers: dict[str, str] | None = None, request: Request | None = None) -> Response:
+        if request is not None and flavour.has("echo_key"):
+            error = _echoing_key(error, request)
         return error_response(error, headers, flavour)
 
     async def list_models(request: Request) -> Response:
@@ -62,7 +64,7 @@ def create_app(
     async def retrieve_model(request: Request) -> Response:
         model_id = request.path_params["model_id"]
         if model_id not in model_ids:
-            return render_error(model_not_found(model_id))
+            return render_error(model_not_found(model_id), request=request)
         return JSONResponse(_model_object(model_id))
 
     async def chat_completions(request: Request) -> Response:
@@ -73,11 +75,13 @@ def create_app(
         try:
             chat = parse_chat_request(await request.body(), model_ids, flavour)
         except ApiError as failure:
-            return render_error(_validation_failure(failure, flavour), _completion_headers(started))
+            return render_error(_validation_failure(failure, flavour), _completion_headers(started), request)
         result = model.reply(chat, flavour)
         completion_id = f"chatcmpl-{secrets.token_hex(12)}"
         created = int(time.time())
         headers = _completion_headers(started)
+        if flavour.has("echo_key"):
+            headers["x-debug-authorization"] = request.headers.get("authorization", "")
         if chat.stream:
             events = sse_events(chat, result, completion_id=completion_id, created=created, flavour=flavour)
             return StreamingResponse(
@@ -126,6 +130,14 @@ def _error_page(error: ApiError) -> str:
         f"<!DOCTYPE html>\n<html><head><title>{title}</title></head>"
         f"<body><h1>{title}</h1><p>{html.escape(error.message)}</p></body></html>\n"
     )
+
+
+def _echoing_key(error: ApiError, request: Request) -> ApiError:
+    """The error with the caller's key in its message, the way careless providers leak it:
+    whole, and as the start and end slices some print to "help" (sk-abcdefgh...wxyz1234)."""
+    token = request.headers.get("authorization", "").partition(" ")[2]
+    leak = f" (request key {token}; starts {token[:10]}, ends {token[-10:]})" if token else ""
+    return ApiError(error.status, error.message + leak, error_type=error.error_type, param=error.param, code=error.code)
 
 
 def _validation_failure(error: ApiError, flavour: Flavour) -> ApiError:

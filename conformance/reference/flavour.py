@@ -64,6 +64,7 @@ DEVIATIONS: dict[str, str] = {
     # For gating and report-safety work.
     "flaky_every_other": "every second chat completion request (per server) gets 503 (envelope, type server_error)",
     "hostile_content": "text replies start with HTML/JS injection and a right-to-left override (still valid)",
+    "echo_key": "error messages and an x-debug-authorization header echo the caller's key, whole and in slices",
 }
 """Every implemented deviation and what it does, for listings and error messages."""
 
