@@ -16,7 +16,6 @@ arbitrary chunks raise nothing but SSEError.
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -197,15 +196,12 @@ def test_events_are_returned_by_the_feed_that_completes_them() -> None:
     assert reader.close() == []
 
 
-def test_long_line_in_small_chunks_takes_linear_time() -> None:
-    # 1 MB on one line, in 1 KB network chunks: rescanning the partial line on every feed
-    # (quadratic) took ~30 s here; a linear reader needs milliseconds.
-    stream = b"data: " + b"x" * 1_000_000 + b"\n\n"
+def test_long_line_in_small_chunks_is_read_whole() -> None:
+    # How fast this goes (linear, not quadratic, in the line length) is measured by bench/bench_sse.py.
+    stream = b"data: " + b"x" * 200_000 + b"\n\n"
     reader = SSEReader()
-    started = time.perf_counter()
     events = [e for i in range(0, len(stream), 1024) for e in reader.feed(stream[i : i + 1024])]
-    assert time.perf_counter() - started < 2.0
-    assert [len(e.data) for e in events] == [1_000_000]
+    assert [len(e.data) for e in events] == [200_000]
 
 
 # --- faults ------------------------------------------------------------------------------------
