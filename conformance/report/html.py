@@ -15,6 +15,7 @@ import html
 import json
 import re
 import urllib.parse
+from datetime import datetime, timezone
 from typing import Any
 
 from ..results import CheckInfo, ProviderRun, RunResult
@@ -56,8 +57,8 @@ MEANING: dict[Status, str] = {
 }
 
 _RESERVED_IDS = frozenset(
-    {"evidence", "panel", "panel-title", "panel-body", "panel-close", "filter", "search", "matrix",
-     "legend", "run", "skipped", "notes", "shown"}
+    {"evidence", "panel", "panel-title", "panel-body", "panel-close", "filter", "section", "search", "matrix",
+     "legend", "run", "skipped", "notes", "shown", "tip", "sources"}
 )
 _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key"})
 _DROP_FROM_CURL = frozenset({"content-length", "host"})
@@ -111,6 +112,23 @@ def host_of(base_url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"{host}:{port}" if port else host
+
+
+def when(stamp: str) -> str:
+    """``2024-05-01 12:00 UTC`` from an ISO 8601 stamp; the text as given if it does not parse."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def provider_started(result: RunResult, provider: str) -> str:
+    """When the run that made this provider's column started (its own run, in a merged result)."""
+    source = result.source_of(provider)
+    return source.started_at if source else result.started_at
 
 
 def chat_model(p: ProviderRun) -> str:
@@ -175,11 +193,7 @@ def _exchange(e: Exchange) -> dict[str, Any]:
     }
     r = e.response
     if r is not None:
-        notes = []
-        if r.truncated:
-            notes.append(
-                f"truncated: the tool kept part of the {r.size_bytes} bytes received"
-            )
+        notes: list[str] = []
         response: dict[str, Any] = {
             "status": r.status,
             "headers": _headers(r.headers),
@@ -192,8 +206,12 @@ def _exchange(e: Exchange) -> dict[str, Any]:
         if r.sse_lines:
             response["sse"] = t("\n".join(r.sse_lines), BODY_CAP)
             response["sse_count"] = len(r.sse_lines)
+            shown = f"{len(r.sse_lines)} lines"
         else:
             response["body"] = t(r.body, BODY_CAP)
+            shown = f"{min(len(r.body), BODY_CAP)} characters"
+        if r.truncated:
+            notes.append(f"truncated: {r.size_bytes} bytes were received; the evidence keeps the first {shown}")
         out["response"] = response
     return out
 
@@ -251,6 +269,7 @@ dl.legend dd { margin: 0; align-self: center; }
 #matrix thead th.corner { left: 0; z-index: 3; text-align: left; }
 #matrix .pname { display: block; font-weight: 700; overflow-wrap: anywhere; }
 #matrix .phost, #matrix .pmodel { display: block; color: var(--muted); font-size: 12px; overflow-wrap: anywhere; }
+#matrix .pdate { display: block; color: var(--muted); font-size: 12px; }
 #matrix .pscore { display: block; font-weight: 700; margin-top: .15rem; }
 #matrix th.rowhead { position: sticky; left: 0; z-index: 1; background: var(--bg); text-align: left;
   padding: .3rem .6rem; font-weight: normal; border-left: 1px solid var(--line); }
@@ -288,6 +307,8 @@ dialog#panel::backdrop { background: rgba(0, 0, 0, .4); }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f8fa; border: 1px solid var(--line); padding: .5rem;
   max-height: 28rem; overflow: auto; margin: .2rem 0; font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .note { color: #7a3300; font-style: italic; }
+#tip { position: absolute; z-index: 5; max-width: 28rem; padding: .3rem .55rem; border-radius: 4px; pointer-events: none;
+  background: #1b1f24; color: #fff; font-size: 12px; overflow-wrap: anywhere; box-shadow: 0 2px 6px rgba(0, 0, 0, .3); }
 @media print { .controls, dialog { display: none; } #matrix thead th, #matrix th.rowhead { position: static; } }
 """
 
@@ -419,20 +440,50 @@ JS = """
     if (button) { openPanel(button.getAttribute("data-key"), button); }
   });
 
+  // Hover shows the native title; keyboard focus gets the same one-line summary in a tooltip,
+  // because browsers show title only to mouse users.
+  var tip = document.getElementById("tip");
+  var pointer = false;
+  document.addEventListener("mousedown", function () { pointer = true; }, true);
+  document.addEventListener("keydown", function () { pointer = false; }, true);
+  function hideTip(button) {
+    tip.hidden = true;
+    if (button) { button.removeAttribute("aria-describedby"); }
+  }
+  var matrix = document.getElementById("matrix");
+  matrix.addEventListener("focusin", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("button.cell") : null;
+    if (!button || pointer) { hideTip(null); return; }
+    tip.textContent = button.getAttribute("title");
+    tip.hidden = false;
+    var box = button.getBoundingClientRect();
+    var left = Math.max(0, Math.min(box.left, document.documentElement.clientWidth - tip.offsetWidth - 8));
+    tip.style.left = (left + window.scrollX) + "px";
+    tip.style.top = (box.bottom + window.scrollY + 4) + "px";
+    button.setAttribute("aria-describedby", "tip");
+  });
+  matrix.addEventListener("focusout", function (event) { hideTip(event.target); });
+
   var filter = document.getElementById("filter");
+  var sectionFilter = document.getElementById("section");
   var search = document.getElementById("search");
   var shown = document.getElementById("shown");
   var rows = Array.prototype.slice.call(document.querySelectorAll("#matrix tr.check"));
   var sections = Array.prototype.slice.call(document.querySelectorAll("#matrix tr.section"));
   function apply() {
     var mode = filter.value;
+    var wanted = sectionFilter.value;
     var q = search.value.trim().toLowerCase();
     var visibleCount = 0;
     var bySection = {};
     rows.forEach(function (row) {
       var ok = true;
+      var statuses = (row.getAttribute("data-statuses") || "").split(" ");
       if (mode === "failures") { ok = row.getAttribute("data-fail") === "1"; }
       else if (mode === "diff") { ok = row.getAttribute("data-diff") === "1"; }
+      else if (mode === "notpass") { ok = statuses.some(function (s) { return s !== "pass"; }); }
+      else if (mode !== "all") { ok = statuses.indexOf(mode) !== -1; }
+      if (ok && wanted) { ok = row.getAttribute("data-section") === wanted; }
       if (ok && q) { ok = row.getAttribute("data-check").toLowerCase().indexOf(q) !== -1; }
       row.hidden = !ok;
       if (ok) { visibleCount += 1; bySection[row.getAttribute("data-section")] = true; }
@@ -441,6 +492,7 @@ JS = """
     shown.textContent = visibleCount + " of " + rows.length + " checks shown";
   }
   filter.addEventListener("change", apply);
+  sectionFilter.addEventListener("change", apply);
   search.addEventListener("input", apply);
 
   function reveal() {
@@ -450,6 +502,7 @@ JS = """
     var row = target && target.closest ? target.closest("tr") : null;
     if (row && row.hidden) {
       filter.value = "all";
+      sectionFilter.value = "";
       search.value = "";
       apply();
     }
@@ -467,7 +520,7 @@ def _cell(v: Verdict | None, key: str) -> str:
         return '<td><span class="st-none" title="no verdict">· none</span></td>'
     glyph, word = GLYPH[v.status], v.status.value
     return (
-        f'<td><button type="button" class="cell st-{word}" data-key="{esc(key)}" '
+        f'<td class="st-{word}"><button type="button" class="cell st-{word}" data-key="{esc(key)}" '
         f'title="{esc(one_line(v.summary, TITLE_CAP))}">'
         f'<span class="glyph" aria-hidden="true">{glyph}</span> {word}</button></td>'
     )
@@ -493,6 +546,7 @@ def render_html(result: RunResult) -> str:
         statuses = {v.status if v else None for v in verdicts}
         fail = any(v is not None and v.status in (Status.FAIL, Status.ERROR) for v in verdicts)
         diff = len(statuses) > 1
+        present = " ".join(sorted({v.status.value if v else "none" for v in verdicts}))
         bare_id = "" if check.id in _RESERVED_IDS else f' id="{esc(check.id)}"'
         measures = (
             f'<span class="measures" title="measures what the model chose to say">{esc(check.measures)}</span>'
@@ -500,7 +554,8 @@ def render_html(result: RunResult) -> str:
         )
         row = [
             f'<tr class="check" id="check-{esc(check.id)}" data-check="{esc(check.id)}" '
-            f'data-section="{esc(check.section)}" data-fail="{int(fail)}" data-diff="{int(diff)}">',
+            f'data-section="{esc(check.section)}" data-fail="{int(fail)}" data-diff="{int(diff)}" '
+            f'data-statuses="{present}">',
             f'<th scope="row" class="rowhead"{bare_id}><a href="#check-{esc(check.id)}">{esc(check.id, NAME_CAP)}</a>'
             f'{measures}'
             + (f'<span class="ctitle">{esc(check.title, NAME_CAP)}</span>' if check.title else "")
@@ -521,6 +576,8 @@ def render_html(result: RunResult) -> str:
             f'<th scope="col"><span class="pname">{esc(p.name, NAME_CAP)}</span>'
             f'<span class="phost" title="host of the base URL">{esc(host_of(p.base_url), NAME_CAP)}</span>'
             f'<span class="pmodel" title="chat model">{esc(chat_model(p), NAME_CAP)}</span>'
+            f'<span class="pdate" title="run started {esc(provider_started(result, p.name), NAME_CAP)}">'
+            f'{esc(when(provider_started(result, p.name)), NAME_CAP)}</span>'
             f'<span class="pscore" title="passed / applicable (not skip)">{passed}/{applicable}</span></th>'
         )
     head.append("</tr>")
@@ -537,10 +594,33 @@ def render_html(result: RunResult) -> str:
         models = ", ".join(f"{k}={v}" for k, v in p.models.items())
         run_rows.append(
             f"<tr><td>{esc(p.name, NAME_CAP)}</td><td>{esc(host_of(p.base_url), NAME_CAP)}</td>"
+            f"<td>{esc(when(provider_started(result, p.name)), NAME_CAP)}</td>"
             f"<td>{esc(models, 1000)}</td><td class=\"num\">{int(p.requests)}</td>"
             f"<td class=\"num\">{int(p.tokens)}</td>"
             f"<td class=\"num\">{'skipped' if p.skipped_reason else f'{passed}/{applicable}'}</td></tr>"
         )
+
+    sources_html = ""
+    if result.sources:
+        items = "".join(
+            f"<tr><td>{esc(src.file, TEXT_CAP)}</td><td>{esc(src.tool_version, NAME_CAP)}</td>"
+            f"<td>{esc(when(src.started_at), NAME_CAP)}</td><td class=\"num\">{float(src.duration_s):.1f} s</td>"
+            f"<td>{esc(', '.join(src.providers), TEXT_CAP)}</td>"
+            f"<td>{'yes' if src.interrupted else 'no'}</td></tr>"
+            for src in result.sources
+        )
+        sources_html = (
+            f'<section id="sources"><h2>Merged from {len(result.sources)} run{"s" if len(result.sources) != 1 else ""}</h2>'
+            '<table class="plain"><thead><tr>'
+            '<th scope="col">Results file</th><th scope="col">Tool version</th><th scope="col">Started</th>'
+            '<th scope="col">Duration</th><th scope="col">Providers</th><th scope="col">Interrupted</th>'
+            f"</tr></thead><tbody>{items}</tbody></table></section>\n"
+        )
+
+    section_options = "".join(
+        f'<option value="{esc(name)}">{esc(name, NAME_CAP)}</option>'
+        for name in dict.fromkeys(c.section for c in checks)
+    )
 
     skipped = skipped_providers(result)
     skipped_html = ""
@@ -567,6 +647,8 @@ def render_html(result: RunResult) -> str:
         "img-src 'none'; base-uri 'none'; form-action 'none'"
     )
     version = esc(result.tool_version, NAME_CAP)
+    runs = f"{len(result.sources)} run" + ("s" if len(result.sources) != 1 else "")
+    merged = f" · merged from {runs}" if result.sources else ""
     return "".join(
         [
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
@@ -577,14 +659,15 @@ def render_html(result: RunResult) -> str:
             f"<style>{CSS}</style>\n</head>\n<body>\n",
             "<header>\n<h1>OpenAI compatibility matrix</h1>\n",
             f'<p class="meta">conformance {version} · started {esc(result.started_at, NAME_CAP)} · '
-            f"finished {esc(result.finished_at, NAME_CAP)} · duration {result.duration_s:.1f} s</p>\n",
+            f"finished {esc(result.finished_at, NAME_CAP)} · duration {result.duration_s:.1f} s{merged}</p>\n",
             interrupted,
             "</header>\n<main>\n",
             '<section id="run"><h2>Run</h2><table class="plain"><thead><tr><th scope="col">Provider</th>'
-            '<th scope="col">Host</th><th scope="col">Models</th><th scope="col">Requests</th>'
+            '<th scope="col">Host</th><th scope="col">Run started</th><th scope="col">Models</th><th scope="col">Requests</th>'
             '<th scope="col">Tokens</th><th scope="col">Score</th></tr></thead><tbody>',
             "".join(run_rows),
             "</tbody></table></section>\n",
+            sources_html,
             skipped_html,
             notes_html,
             f'<section id="legend"><h2>Legend</h2><dl class="legend">{legend}</dl>'
@@ -593,7 +676,11 @@ def render_html(result: RunResult) -> str:
             '<div class="controls" role="search">'
             '<label>Show <select id="filter"><option value="all">all checks</option>'
             '<option value="failures">only failures (fail + error)</option>'
-            '<option value="diff">only differences between providers</option></select></label>'
+            '<option value="diff">only differences between providers</option>'
+            '<option value="notpass">anything but pass</option>'
+            '<option value="warn">with a warn</option><option value="unsupported">with an unsupported</option>'
+            '<option value="skip">with a skip</option></select></label>'
+            f'<label>Section <select id="section"><option value="">all sections</option>{section_options}</select></label>'
             '<label>Check id <input id="search" type="search" placeholder="e.g. tools." autocomplete="off"></label>'
             '<span id="shown" class="muted" aria-live="polite"></span></div>\n',
             '<table id="matrix"><thead>',
@@ -603,7 +690,8 @@ def render_html(result: RunResult) -> str:
             "\n</tbody></table>\n</main>\n",
             '<dialog id="panel" aria-labelledby="panel-title"><div class="panel-head">'
             '<h2 id="panel-title">Evidence</h2><button type="button" id="panel-close">Close</button></div>'
-            '<div id="panel-body"></div></dialog>\n',
+            '<div id="panel-body"></div></dialog>\n'
+            '<div id="tip" role="tooltip" hidden></div>\n',
             f'<script type="application/json" id="evidence">{evidence}</script>\n',
             f"<script>{JS}</script>\n",
             "</body>\n</html>\n",

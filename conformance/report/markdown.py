@@ -13,7 +13,7 @@ from ..verdict import Status, Verdict
 
 SECTION_ORDER: tuple[str, ...] = (
     "base_url", "auth", "models", "chat", "system", "vision",
-    "tools", "streaming", "tokens", "errors", "limits",
+    "tools", "streaming", "tokens", "errors", "limits", "extras",
 )
 
 EMOJI: dict[Status, str] = {
@@ -142,6 +142,8 @@ def render_markdown(result: RunResult) -> str:
         f"Run {md(result.started_at, 60)} · {result.duration_s:.1f} s · "
         f"conformance {md(result.tool_version, 60)}"
     )
+    if result.sources:
+        meta += f" · merged from {len(result.sources)} run" + ("s" if len(result.sources) != 1 else "")
     if result.interrupted:
         meta += " · ⚠️ **interrupted** (results incomplete)"
     lines += [meta, ""]
@@ -160,7 +162,9 @@ def render_markdown(result: RunResult) -> str:
             passed, applicable = score(result, p.name)
             counts = result.counts(p.name)
             detail = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s] and s != Status.PASS)
-            lines.append(f"- **{md(p.name, 80)}**: {passed}/{applicable}" + (f" ({detail})" if detail else ""))
+            source = result.source_of(p.name)
+            origin = f" · run {md(source.started_at, 60)}, conformance {md(source.tool_version, 60)}" if source else ""
+            lines.append(f"- **{md(p.name, 80)}**: {passed}/{applicable}" + (f" ({detail})" if detail else "") + origin)
         lines.append("")
 
     skipped = skipped_providers(result)
