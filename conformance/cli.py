@@ -9,9 +9,12 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .budget import TokenBudget
 from .checks import all_checks, select_checks
+from .compare import add_compare_command, command_compare
 from .config import Config, default_providers_path, load_config
 from .errors import ConfigError, UsageError
+from .gating_cli import RunGates, add_diff_command, add_run_options, command_diff, usage_line
 from .redact import Redactor
 from .results import RunResult
 from .runner import RunState, run_checks
@@ -28,8 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="conformance",
         description="Tells, with evidence, how OpenAI-compatible an LLM provider's /v1/chat/completions is.",
-        epilog="Exit codes: 0 the run completed (whatever the verdicts); 1 reserved for gating; "
-        "2 usage or configuration error; 130 interrupted (partial reports are still written).",
+        epilog="Exit codes: 0 the command completed and no gate is broken (whatever the verdicts, also when "
+        "--max-tokens-total stopped the run early); 1 a gate is broken: --require / requirements: in providers.yaml, "
+        "--fail-on, a regression against --baseline, a regression in `diff`, or B worse than A in `compare`; "
+        "2 usage or configuration error; 130 interrupted (partial reports are still written). "
+        "`conformance COMMAND --help` lists each command's options.",
     )
     parser.add_argument("--version", action="version", version=f"conformance {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -43,8 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--check", metavar="ID_OR_GLOB", action="append", default=[], help="run only matching checks, e.g. 'tools.*' (repeatable)")
     run.add_argument("--out", metavar="DIR", type=Path, default=Path("reports/latest"), help="output directory (default: reports/latest)")
     run.add_argument("--no-color", action="store_true", help="plain terminal output (also when NO_COLOR is set)")
+    add_run_options(run)
 
     commands.add_parser("list-checks", help="print every check id with what it establishes")
+
+    report = commands.add_parser(
+        "report", help="re-render the reports from saved results.json files; several files are merged into one matrix",
+    )
+    report.add_argument("results", metavar="RESULTS.json", type=Path, nargs="+",
+                        help="results files; for a provider in several files, the later file wins")
+    report.add_argument("--out", metavar="DIR", type=Path, default=Path("reports/latest"), help="output directory (default: reports/latest)")
+    report.add_argument("--no-color", action="store_true", help="plain terminal output (also when NO_COLOR is set)")
+    add_diff_command(commands)
+    add_compare_command(commands)
     return parser
 
 
@@ -56,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
             return command_run(args)
         if args.command == "list-checks":
             return command_list_checks()
+        if args.command == "report":
+            return command_report(args)
+        if args.command == "diff":
+            return command_diff(args)
+        if args.command == "compare":
+            return command_compare(args)
         parser.print_help()
         return EXIT_USAGE
     except (ConfigError, UsageError) as exc:
@@ -90,25 +113,54 @@ def _redactor(config: Config) -> Redactor:
     return redactor
 
 
-def command_run(args: argparse.Namespace) -> int:
-    path, note = _providers_file(args.providers)
+def _load_providers(providers_file: Path | None, names: list[str]) -> tuple[Config, list]:
+    path, note = _providers_file(providers_file)
     if note:
         print(note, file=sys.stderr)
     config = load_config(path)
     providers = config.providers
-    if args.provider:
+    if names:
         known = {p.name for p in providers}
-        unknown = [n for n in args.provider if n not in known]
+        unknown = [n for n in names if n not in known]
         if unknown:
             raise UsageError(f"--provider {unknown[0]!r} is not in {path} (known: {', '.join(sorted(known))})")
-        providers = [p for p in providers if p.name in args.provider]
-    checks = select_checks(args.check)
-    for p in providers:
+        providers = [p for p in providers if p.name in names]
+    return config, providers
+
+
+def command_run(args: argparse.Namespace) -> int:
+    config, providers = _load_providers(args.providers, args.provider)
+    gates = RunGates.from_args(args, providers)
+    checks = gates.with_required(select_checks(args.check))
+    state = RunState(
+        providers=providers, checks=checks, redactor=_redactor(config),
+        repeat=args.repeat, budget=TokenBudget(args.max_tokens_total),
+    )
+    result, interrupted = execute(state)
+    gates.compare(result)
+    write_and_show(result, args.out, no_color=args.no_color)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return gates.finish(result)
+
+
+def run_providers(
+    providers_file: Path | None, names: list[str], check_patterns: list[str], *, repeat: int = 1, max_tokens_total: int | None = None
+) -> tuple[RunResult, bool]:
+    """Run the named providers side by side (for `compare`); returns (result, interrupted)."""
+    config, providers = _load_providers(providers_file, names)
+    state = RunState(
+        providers=providers, checks=select_checks(check_patterns), redactor=_redactor(config),
+        repeat=repeat, budget=TokenBudget(max_tokens_total),
+    )
+    return execute(state)
+
+
+def execute(state: RunState) -> tuple[RunResult, bool]:
+    """The run, with progress on stderr; Ctrl-C keeps what finished. Returns (result, interrupted)."""
+    for p in state.providers:
         if p.skipped_reason:
             print(f"skipping provider {p.name}: {p.skipped_reason}", file=sys.stderr)
-
-    state = RunState(providers=providers, checks=checks, redactor=_redactor(config))
-    color = sys.stdout.isatty() and not args.no_color and "NO_COLOR" not in os.environ
     progress = Progress(sys.stderr)
     interrupted = False
     try:
@@ -117,10 +169,29 @@ def command_run(args: argparse.Namespace) -> int:
         interrupted = True
         result = state.result(interrupted=True)
     progress.finish()
-    _write_and_show(result, args.out, color)
     if interrupted:
         print("interrupted: partial results written; unfinished checks are marked error", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    if state.budget.exhausted:
+        print(f"{state.budget.message}: the run stopped early; unfinished checks are marked error", file=sys.stderr)
+    return result, interrupted
+
+
+def write_and_show(result: RunResult, out: Path, *, no_color: bool) -> None:
+    """The reports of a run just made, the matrix, and what the run cost."""
+    color = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
+    _write_and_show(result, out, color)
+    print(usage_line(result))
+
+
+def command_report(args: argparse.Namespace) -> int:
+    from .merge import load_many, merge
+
+    result = merge(load_many(args.results))
+    if result.sources:  # a merge: say which file each note, and each replaced provider, came from
+        for note in result.notes:
+            print(note, file=sys.stderr)
+    color = sys.stdout.isatty() and not args.no_color and "NO_COLOR" not in os.environ
+    _write_and_show(result, args.out, color)
     return EXIT_OK
 
 

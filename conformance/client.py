@@ -9,20 +9,23 @@ import contextlib
 import json
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from . import __version__
+from .budget import TokenBudget
 from .errors import SSEError
 from .redact import Redactor
+from .retry import UNAVAILABLE_STATUSES, gave_up, should_retry, wait_before_retry
 from .settings import Settings
 from .sse import SSEEvent, SSEFault, SSEReader
 from .verdict import Exchange, RequestRecord, ResponseRecord
 
 _NOT_JSON = object()
+_R = TypeVar("_R", "HTTPResult", "StreamResult")
 
 
 class Auth:
@@ -49,7 +52,12 @@ class HTTPResult:
     json_error: str | None = None
     truncated: bool = False
     error: str | None = None
-    """Transport failure (timeout, connection refused/closed); no status then."""
+    """Transport failure (timeout, connection refused/closed); no status then. Also set, with the
+    status and body kept, when a 429/502/503/504 persisted after the retries: no real answer came."""
+    retried: list[Exchange] = field(default_factory=list)
+    """Earlier attempts that were answered 429/5xx and sent again; ``exchange`` is the last one."""
+    retry_note: str | None = None
+    """One line saying what was retried and why, for the verdict's notes."""
 
     @property
     def content_type(self) -> str:
@@ -86,9 +94,12 @@ class StreamResult:
     """The caller's ``stop_when`` ended the read before the stream did."""
     truncated: bool = False
     error: str | None = None
-    """Transport or decoding failure; events before it are kept."""
+    """Transport or decoding failure; events before it are kept. Also set when a 429/502/503/504
+    persisted after the retries (see ``HTTPResult.error``)."""
     error_body: HTTPResult | None = None
     """When the server answered with a non-2xx status instead of a stream."""
+    retried: list[Exchange] = field(default_factory=list)
+    retry_note: str | None = None
 
     @property
     def content_type(self) -> str:
@@ -113,12 +124,15 @@ class ProviderClient:
         settings: Settings,
         redactor: Redactor,
         transport: httpx.AsyncBaseTransport | None = None,
+        budget: TokenBudget | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.settings = settings
         self.redactor = redactor
         self.stats = ProviderStats()
+        self.budget = budget if budget is not None else TokenBudget()
+        """Shared by every provider of a run; checked before each request is sent."""
         self.wrong_key = "sk-conformance-wrong-" + secrets.token_hex(12)
         self.key_scheme = Auth.BEARER
         """How requests made "with the key" send it; the auth check may switch it to the header that works."""
@@ -189,6 +203,66 @@ class ProviderClient:
         auth: str = Auth.BEARER,
         base_url: str | None = None,
     ) -> HTTPResult:
+        """One request, sent again on 429/5xx; the body is read up to ``max_body_bytes``."""
+        return await self._with_retries(
+            label,
+            lambda attempt_label: self._send_once(
+                attempt_label, method, path, json_body=json_body, raw_body=raw_body, auth=auth, base_url=base_url
+            ),
+        )
+
+    async def stream(
+        self, label: str, path: str, json_body: dict[str, Any], *, stop_when: Callable[[StreamResult], bool] | None = None
+    ) -> StreamResult:
+        """A streamed request (see :meth:`_stream_once`), sent again when the provider answers
+        429/5xx instead of a stream. A stream that breaks after it began is not retried."""
+        return await self._with_retries(label, lambda attempt_label: self._stream_once(attempt_label, path, json_body, stop_when=stop_when))
+
+    async def _with_retries(self, label: str, attempt: Callable[[str], Awaitable[_R]]) -> _R:
+        """Send, and send again while the answer is 429/5xx, up to ``max_retries`` times.
+
+        The verdict is judged on the last answer; every attempt stays in the evidence. The pause
+        is taken outside the concurrency semaphore, so a waiting retry holds no slot, and each
+        attempt takes a slot like any request: never more than ``max_concurrency`` in flight."""
+        earlier: list[Exchange] = []
+        attempts = 1 + max(0, self.settings.max_retries)
+        waits: list[str] = []
+        for number in range(1, attempts + 1):
+            result = await attempt(label)
+            answer = result.error_body if isinstance(result, StreamResult) else result
+            status = answer.status if answer is not None else None
+            if not should_retry(status):
+                break
+            assert answer is not None and status is not None
+            if number == attempts:
+                if status in UNAVAILABLE_STATUSES:
+                    answer.error = result.error = result.exchange.error = gave_up(status, number)
+                break
+            wait = wait_before_retry(number, answer.headers, self.settings)
+            result.exchange.error = f"HTTP {status}: sent again after {wait.seconds:g} s ({wait.reason})"
+            waits.append(f"HTTP {status} (waited {wait.seconds:g} s, {wait.reason})")
+            earlier.append(result.exchange)
+            await asyncio.sleep(wait.seconds)
+        if earlier:
+            total = len(earlier) + 1
+            for index, exchange in enumerate([*earlier, result.exchange], start=1):
+                exchange.label = f"{label} (attempt {index} of {total})"
+            result.retried = earlier
+            ending = result.error if result.error and status in UNAVAILABLE_STATUSES else f"judged on attempt {total}"
+            result.retry_note = f"{label}: retried after " + "; ".join(waits) + f"; {ending}"
+        return result
+
+    async def _send_once(
+        self,
+        label: str,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        raw_body: str | None = None,
+        auth: str = Auth.BEARER,
+        base_url: str | None = None,
+    ) -> HTTPResult:
         """One request; the body is read up to ``max_body_bytes``."""
         url = self.url(path, base_url)
         has_body = json_body is not None or raw_body is not None
@@ -196,8 +270,9 @@ class ProviderClient:
         content = raw_body.encode() if raw_body is not None else (json.dumps(json_body).encode() if json_body is not None else None)
         exchange = self._record_request(label, method, url, headers, raw_body if raw_body is not None else json_body)
         result = HTTPResult(exchange=exchange)
-        started = time.perf_counter()
         async with self._semaphore:
+            started = time.perf_counter()  # after the queue: elapsed_ms is the exchange itself, not the wait for a slot
+            self.budget.check()
             self.stats.requests += 1
             try:
                 async with asyncio.timeout(self.settings.timeout_s):
@@ -217,16 +292,14 @@ class ProviderClient:
         result.text = self._record_response(exchange, response, body, truncated, size)
         if truncated:
             exchange.error = f"body cut off at {self.settings.max_body_bytes} bytes"
-        try:
-            result.json = json.loads(result.text) if not truncated else None
-            if truncated:
-                result.json_error = f"body larger than {self.settings.max_body_bytes} bytes; not parsed"
-        except ValueError as exc:
-            result.json_error = f"body is not JSON: {exc}"
+        if truncated:
+            result.json_error = f"body larger than {self.settings.max_body_bytes} bytes; not parsed"
+        else:
+            result.json, result.json_error = parse_json(body)
         self._count_tokens(result.json)
         return result
 
-    async def stream(
+    async def _stream_once(
         self,
         label: str,
         path: str,
@@ -244,8 +317,9 @@ class ProviderClient:
         result = StreamResult(exchange=exchange)
         reader = SSEReader(keep_lines=2_000)
         received = 0
-        started = time.perf_counter()
         async with self._semaphore:
+            started = time.perf_counter()  # after the queue: elapsed_ms is the exchange itself, not the wait for a slot
+            self.budget.check()
             self.stats.requests += 1
             try:
                 async with asyncio.timeout(self.settings.timeout_s):
@@ -261,10 +335,7 @@ class ProviderClient:
                                 error.json_error = f"body larger than {self.settings.max_body_bytes} bytes; not parsed"
                                 exchange.error = f"body cut off at {self.settings.max_body_bytes} bytes"
                             else:
-                                try:
-                                    error.json = json.loads(error.text)
-                                except ValueError as exc:
-                                    error.json_error = f"body is not JSON: {exc}"
+                                error.json, error.json_error = parse_json(body)
                             result.error_body = error
                             exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
                             return result
@@ -276,6 +347,11 @@ class ProviderClient:
                                 break
                             for event in reader.feed(piece):
                                 self._take_event(result, event)
+                            if len(result.events) > self.settings.max_stream_events:
+                                # Each event costs parsing, memory and later validation: bound the count, not only the bytes.
+                                result.truncated = True
+                                result.error = f"stream exceeded {self.settings.max_stream_events} events; stopped reading"
+                                break
                             if stop_when is not None and stop_when(result):
                                 result.stopped_early = True
                                 break
@@ -335,6 +411,8 @@ class ProviderClient:
             chunk.json = json.loads(event.data)
         except ValueError as exc:
             chunk.error = f"data is not JSON: {exc}"
+        except RecursionError:
+            chunk.error = "data is JSON nested too deeply to parse"
         result.chunks.append(chunk)
         self._count_tokens(chunk.json)
 
@@ -355,6 +433,23 @@ class ProviderClient:
             usage = document.get("usage")
             if isinstance(usage, dict) and isinstance(usage.get("total_tokens"), int):
                 self.stats.tokens += usage["total_tokens"]
+                self.budget.spend(usage["total_tokens"])
+
+
+def parse_json(body: bytes) -> tuple[Any, str | None]:
+    """(document, None), or (None, why not). JSON on the wire must be UTF-8 (RFC 8259), and the
+    official SDKs decode it strictly, so invalid bytes are a fault, not something to paper over;
+    nesting deeper than the parser can follow (a JSON bomb) is reported instead of crashing."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"body is not valid UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start}; JSON must be UTF-8)"
+    try:
+        return json.loads(text), None
+    except ValueError as exc:
+        return None, f"body is not JSON: {exc}"
+    except RecursionError:
+        return None, "body is JSON nested too deeply to parse"
 
 
 def _describe_transport_error(exc: httpx.HTTPError) -> str:

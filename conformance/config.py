@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -15,6 +15,7 @@ import jsonschema
 import yaml
 
 from .errors import ConfigError
+from .gate import Policy, policy_from_yaml
 from .redact import Redactor
 from .settings import Settings
 
@@ -35,6 +36,8 @@ class ProviderConfig:
     settings: Settings = Settings()
     skipped_reason: str | None = None
     """Set when the provider cannot be run (e.g. an unset key variable)."""
+    policy: Policy = Policy()
+    """The ``requirements:`` gate for this provider (global block plus its own)."""
 
     @property
     def embedded(self) -> bool:
@@ -49,6 +52,8 @@ class Config:
     path: Path
     providers: list[ProviderConfig]
     settings: Settings
+    policy: Policy = Policy()
+    """The top-level ``requirements:`` block."""
 
 
 @cache
@@ -81,6 +86,8 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
         raise ConfigError(_describe_schema_error(path, errors[0], lines, data))
 
     base_settings = Settings().merged(data.get("settings"))
+    line_of = lambda where: lines.get(where, "?")  # noqa: E731
+    base_policy = policy_from_yaml(Policy(), data.get("requirements"), ("requirements",), str(path), line_of)
     providers: list[ProviderConfig] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(data["providers"]):
@@ -92,8 +99,10 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
                 f"duplicate provider name {name!r} (first used at line {seen[name]}); names must be unique"
             )
         seen[name] = lines.get(where + ("name",), 0)
-        providers.append(_provider(path, raw, where, lines, env, base_settings))
-    return Config(path=path, providers=providers, settings=base_settings)
+        provider = _provider(path, raw, where, lines, env, base_settings)
+        policy = policy_from_yaml(base_policy, raw.get("requirements"), where + ("requirements",), str(path), line_of)
+        providers.append(replace(provider, policy=policy))
+    return Config(path=path, providers=providers, settings=base_settings, policy=base_policy)
 
 
 def _provider(

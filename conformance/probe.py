@@ -127,19 +127,19 @@ class Probe:
         base_url: str | None = None,
     ) -> HTTPResult:
         result = await self._client.send(label, "POST", CHAT_PATH, json_body=body, raw_body=raw, auth=auth, base_url=base_url)
-        self.exchanges.append(result.exchange)
+        self._record(result)
         return result
 
     async def get(self, label: str, path: str, *, auth: str = Auth.BEARER) -> HTTPResult:
         result = await self._client.send(label, "GET", path, auth=auth)
-        self.exchanges.append(result.exchange)
+        self._record(result)
         return result
 
     async def stream_chat(
         self, label: str, body: dict[str, Any], *, stop_when: Callable[[StreamResult], bool] | None = None
     ) -> StreamResult:
         result = await self._client.stream(label, CHAT_PATH, {**body, "stream": True}, stop_when=stop_when)
-        self.exchanges.append(result.exchange)
+        self._record(result)
         return result
 
     async def shared(self, key: str, factory: Callable[["Probe"], Awaitable[T]]) -> T:
@@ -148,8 +148,16 @@ class Probe:
         sender = Probe(self.provider, self._client, self._shared)
         result = await asyncio.shield(self._shared.get(key, lambda: factory(sender)))
         if result.exchange not in self.exchanges:
-            self.exchanges.append(result.exchange)
+            self._record(result)
         return result
+
+    def _record(self, result: HTTPResult | StreamResult) -> None:
+        """The request becomes evidence, with every attempt when 429/5xx answers were retried, so a
+        verdict judged on the last answer still shows what came before it."""
+        self.exchanges.extend(result.retried)
+        self.exchanges.append(result.exchange)
+        if result.retry_note:
+            self.note(result.retry_note)
 
     def url(self, path: str) -> str:
         return self._client.url(path)

@@ -36,6 +36,48 @@ class ProviderRun:
 
 
 @dataclass
+class RunSource:
+    """One run that a merged result was built from (``conformance report A.json B.json``).
+
+    Merging keeps each run's own metadata here, so a matrix assembled from runs made on different
+    days or machines still says which tool version ran which provider, and when.
+    """
+
+    file: str
+    """The results file as it was named on the command line."""
+    tool_version: str
+    started_at: str
+    finished_at: str
+    duration_s: float
+    interrupted: bool
+    providers: list[str]
+    """The providers whose columns come from this run."""
+
+
+@dataclass
+class WorseCheck:
+    """One matrix cell that is worse than its counterpart in the comparison's baseline."""
+
+    provider: str
+    """The column of this run's matrix."""
+    check_id: str
+    before: str
+    """The baseline's status (``pass``, ...)."""
+    after: str | None
+    """This run's status; None when this run has no verdict for it (e.g. the provider was skipped)."""
+
+
+@dataclass
+class Comparison:
+    """Set by ``run --baseline`` and ``compare``: which cells got worse, so reports can highlight
+    those rows. Worse means later in verdict.STATUS_ORDER (pass, warn, unsupported, skip, error, fail)."""
+
+    baseline: str
+    """What this run was compared with: a results file, or ``provider NAME``."""
+    worse: list[WorseCheck] = field(default_factory=list)
+
+
+@dataclass
 class RunResult:
     tool_version: str
     started_at: str
@@ -47,6 +89,17 @@ class RunResult:
     verdicts: list[Verdict]
     interrupted: bool = False
     notes: list[str] = field(default_factory=list)
+    sources: list[RunSource] = field(default_factory=list)
+    """Empty for a single run; one entry per merged run otherwise (optional in results.json)."""
+    comparison: Comparison | None = None
+    """Only with ``run --baseline`` or ``compare`` (optional in results.json)."""
+
+    def source_of(self, provider: str) -> RunSource | None:
+        """The merged run a provider's column comes from (None for a single run)."""
+        for source in self.sources:
+            if provider in source.providers:
+                return source
+        return None
 
     def verdict(self, provider: str, check_id: str) -> Verdict | None:
         for v in self.verdicts:
@@ -62,7 +115,7 @@ class RunResult:
         return tally
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "conformance", "version": self.tool_version},
             "run": {
@@ -76,6 +129,11 @@ class RunResult:
             "checks": [asdict(c) for c in self.checks],
             "results": [v.to_dict() for v in self.verdicts],
         }
+        if self.sources:  # written only for merged results, so a single run's file is unchanged
+            data["sources"] = [asdict(s) for s in self.sources]
+        if self.comparison is not None:
+            data["comparison"] = asdict(self.comparison)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RunResult":
@@ -90,4 +148,9 @@ class RunResult:
             providers=[ProviderRun(**p) for p in data["providers"]],
             checks=[CheckInfo(**c) for c in data["checks"]],
             verdicts=[Verdict.from_dict(r) for r in data["results"]],
+            sources=[RunSource(**s) for s in data.get("sources", [])],
+            comparison=(
+                Comparison(data["comparison"]["baseline"], [WorseCheck(**w) for w in data["comparison"]["worse"]])
+                if data.get("comparison") else None
+            ),
         )

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from . import __version__
+from .budget import BudgetExhausted, TokenBudget
 from .checks import Check, with_prerequisites
 from .client import ProviderClient
 from .config import ProviderConfig
 from .embedded import start_embedded
 from .probe import Outcome, Probe, SharedRequests
 from .redact import Redactor
+from .repeat import combine_runs, cut_short
 from .results import CheckInfo, ProviderRun, RunResult
 from .verdict import Status, Verdict
 
@@ -40,6 +42,10 @@ class RunState:
     started: float = field(default_factory=time.time)
     verdicts: list[Verdict] = field(default_factory=list)
     provider_runs: dict[str, ProviderRun] = field(default_factory=dict)
+    repeat: int = 1
+    """Each check runs this many times per provider (``--repeat N``); its verdicts are combined."""
+    budget: TokenBudget = field(default_factory=TokenBudget)
+    """Shared by all providers (``--max-tokens-total N``); unlimited by default, but always counting."""
 
     @property
     def total(self) -> int:
@@ -69,7 +75,16 @@ class RunState:
             checks=[CheckInfo(c.id, c.section, c.title, c.measures.value) for c in self.checks],
             verdicts=verdicts,
             interrupted=interrupted,
+            notes=self._notes(),
         )
+
+    def _notes(self) -> list[str]:
+        notes = []
+        if self.repeat > 1:
+            notes.append(f"each check ran {self.repeat} times per provider; a check that passed in some runs only is warn \"flaky k/{self.repeat}\"")
+        if self.budget.exhausted:
+            notes.append(f"{self.budget.message}: the run stopped early; checks it left unjudged are error")
+        return notes
 
 
 async def run_checks(state: RunState, progress: ProgressCallback | None = None) -> RunResult:
@@ -88,7 +103,7 @@ async def _run_provider(state: RunState, provider: ProviderConfig, progress: Pro
     async with AsyncExitStack() as stack:
         base_url, api_key = provider.base_url, provider.api_key
         if provider.embedded:
-            api_key = api_key or "sk-reference-" + secrets.token_hex(16)
+            api_key = api_key or "sk-" + secrets.token_hex(24)  # no word in it, so redaction cannot mask "reference-chat"
             state.redactor.add(api_key)
             provider = replace(provider, api_key=api_key)
             server = await asyncio.to_thread(start_embedded, provider.base_url, api_key, list(provider.models.values()))
@@ -100,24 +115,40 @@ async def _run_provider(state: RunState, provider: ProviderConfig, progress: Pro
             headers=provider.headers,
             settings=provider.settings,
             redactor=state.redactor,
+            budget=state.budget,
         )
         stack.push_async_callback(client.aclose)
-        shared = SharedRequests()
-        decided: dict[str, asyncio.Future[Decision]] = {c.id: asyncio.get_running_loop().create_future() for c in to_run}
+        runs: dict[str, list[Verdict]] = {}
+        # Checks the token budget left unjudged in some run: not flaky, just not finished.
+        stopped: dict[str, Verdict] = {}
+        # Repeated runs go one after the other against the same server and client: a check meets
+        # the provider afresh (nothing shared between runs), as a flapping CI job would.
+        for round_number in range(1, state.repeat + 1):
+            shared = SharedRequests()
+            decided: dict[str, asyncio.Future[Decision]] = {c.id: asyncio.get_running_loop().create_future() for c in to_run}
 
-        async def run_one(check: Check) -> None:
-            decision = await _decide(check, provider, client, shared, decided)
-            decided[check.id].set_result(decision)
-            verdict = decision.verdict
-            run.requests, run.tokens = client.stats.requests, client.stats.tokens
-            if check.id in reported:
+            last = round_number == state.repeat
+
+            # The closure reads this round's shared/decided/last: every task ends inside the round.
+            async def run_one(check: Check) -> None:
+                decision = await _decide(check, provider, client, shared, decided)
+                decided[check.id].set_result(decision)
+                run.requests, run.tokens = client.stats.requests, client.stats.tokens
+                if check.id not in reported:
+                    return
+                runs.setdefault(check.id, []).append(decision.verdict)
+                if decision.budget_stopped:
+                    stopped.setdefault(check.id, decision.verdict)
+                if not last:
+                    return
+                verdict = cut_short(runs[check.id], stopped[check.id]) if check.id in stopped else combine_runs(runs[check.id])
                 state.verdicts.append(verdict)
                 if progress:
                     progress(state, verdict)
 
-        async with asyncio.TaskGroup() as group:
-            for check in to_run:
-                group.create_task(run_one(check))
+            async with asyncio.TaskGroup() as group:
+                for check in to_run:
+                    group.create_task(run_one(check))
 
 
 async def _decide(
@@ -131,8 +162,10 @@ async def _decide(
     if missing_roles:
         roles = ", ".join(f"models.{r}" for r in missing_roles)
         return Decision(Verdict(check.id, provider.name, Status.SKIP, f"not applicable: no {roles} configured for this provider"))
-    for dep in check.depends_on:
-        prerequisite = await decided[dep]
+    prerequisites = [await decided[dep] for dep in check.depends_on]
+    if client.budget.exhausted:
+        return Decision(Verdict(check.id, provider.name, Status.ERROR, f"not run: {client.budget.message}"), budget_stopped=True)
+    for dep, prerequisite in zip(check.depends_on, prerequisites):
         if not prerequisite.dependents_may_run:
             verdict = prerequisite.verdict
             return Decision(Verdict(
@@ -141,8 +174,12 @@ async def _decide(
             ))
     probe = Probe(provider, client, shared)
     started = time.perf_counter()
+    budget_stopped = False
     try:
         outcome: Outcome = await check.func(probe)
+    except BudgetExhausted as exc:  # the budget ran out under this check: it was never judged
+        outcome = Outcome(Status.ERROR, f"not judged: {exc} before its request could be sent")
+        budget_stopped = True
     except Exception as exc:  # a bug in a check must show as that check's error, not end the run
         probe.note("".join(traceback.format_exception(exc)[-3:]))
         outcome = Outcome(Status.ERROR, f"internal error in the check: {type(exc).__name__}: {exc}")
@@ -156,7 +193,7 @@ async def _decide(
         notes=probe.notes,
         duration_ms=round((time.perf_counter() - started) * 1000, 1),
     )
-    return Decision(verdict, outcome.status in _DEPENDENCY_OK or outcome.dependents_may_run)
+    return Decision(verdict, outcome.status in _DEPENDENCY_OK or outcome.dependents_may_run, budget_stopped)
 
 
 @dataclass(frozen=True)
@@ -165,6 +202,8 @@ class Decision:
 
     verdict: Verdict
     dependents_may_run: bool = False
+    budget_stopped: bool = False
+    """The token budget ran out before this check could be judged."""
 
 
 def _provider_run(provider: ProviderConfig, redactor: Redactor) -> ProviderRun:

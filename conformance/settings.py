@@ -18,6 +18,9 @@ class Settings:
     """Requests in flight at once to one provider."""
     max_body_bytes: int = 2_000_000
     """A response body (or stream) larger than this is cut off and judged on what arrived."""
+    max_stream_events: int = 10_000
+    """A stream with more SSE events than this is cut off too: tiny events would otherwise cost far
+    more memory and parsing than their bytes suggest (a 64-token reply is about 70 events)."""
     evidence_body_chars: int = 20_000
     """How much of each body the evidence keeps."""
     token_limit: int = 5
@@ -29,6 +32,13 @@ class Settings:
     ``max_completion_tokens`` (for models that reject ``max_tokens``) or ``none``."""
     temperature: float | None = 0.0
     """Sent with every chat request (None: not sent) so replies are as repeatable as the model allows."""
+    max_retries: int = 2
+    """How many times a request answered 429/500/502/503/504 is sent again (0: never). Small, so a
+    provider that stays unavailable costs seconds, not minutes."""
+    retry_backoff_s: float = 0.5
+    """First pause before a retry when the provider sends no Retry-After; doubled each retry."""
+    retry_after_max_s: float = 30.0
+    """Cap on any pause (Retry-After included), so a hostile provider cannot stall a run."""
 
     def merged(self, overrides: dict[str, Any] | None) -> "Settings":
         if not overrides:

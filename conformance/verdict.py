@@ -111,10 +111,14 @@ class Verdict:
     schema_issues: list[SchemaIssue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     duration_ms: float = 0.0
+    runs: list[str] | None = None
+    """With ``--repeat N``: the status of each run, in order (the pass rate); None otherwise."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["status"] = self.status.value
+        if self.runs is None:  # optional in results.json: a single run's file is unchanged
+            del data["runs"]
         return data
 
     @classmethod
@@ -138,4 +142,5 @@ class Verdict:
             schema_issues=[SchemaIssue(**s) for s in data.get("schema_issues", [])],
             notes=list(data.get("notes", [])),
             duration_ms=data.get("duration_ms", 0.0),
+            runs=list(data["runs"]) if data.get("runs") is not None else None,
         )

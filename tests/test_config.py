@@ -262,7 +262,7 @@ def test_unknown_provider_field_lists_allowed_fields(tmp_path: Path) -> None:
     allowed = re.search(r"allowed: ([^)]*)", message)
     assert allowed is not None
     assert allowed.group(1).split(", ") == [
-        "api_key", "base_url", "headers", "max_concurrency", "models", "name", "settings", "timeout_s",
+        "api_key", "base_url", "headers", "max_concurrency", "models", "name", "requirements", "settings", "timeout_s",
     ]
 
 
@@ -270,7 +270,7 @@ def test_unknown_top_level_field(tmp_path: Path) -> None:
     path = write(tmp_path, provider_yaml() + "setings:\n  timeout_s: 5\n")
     message = config_error(path)
     assert_names(message, path, 5, "setings")
-    assert "allowed: providers, settings" in message
+    assert "allowed: providers, requirements, settings" in message
 
 
 def test_unknown_settings_field(tmp_path: Path) -> None:
