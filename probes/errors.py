@@ -52,7 +52,9 @@ async def errors_status_codes(p: Probe):
 @check("errors.format", "Error responses are application/json with the {\"error\": {message, type, param, code}} envelope")
 async def errors_format(p: Probe):
     results = await send_malformed(p)
-    judged = {what: r for what, r in results.items() if r.status is not None and r.status >= 400}
+    # A result with an error (e.g. 503 outlasting the retries) is the provider being unavailable,
+    # not its answer to the malformed request.
+    judged = {what: r for what, r in results.items() if r.status is not None and r.status >= 400 and not r.error}
     if not judged:
         return skipped("no malformed request got an error response to judge (see errors.status_codes)")
     for what, result in judged.items():
