@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.checks import check
-from conformance.probe import Probe, failed, inconclusive, passed
+from conformance.probe import Probe, excerpt, failed, inconclusive, passed
 
 
 def alternate_base(base_url: str) -> str:
@@ -22,6 +22,16 @@ async def base_url_v1_path(p: Probe):
     here = await p.post_chat("chat completion at the configured base", body)
     if here.error:
         return inconclusive(f"POST {configured}/chat/completions: {here.error}")
+    if here.status is not None and 300 <= here.status < 400:
+        # Never followed: a redirect to another host would carry the request (and any key header
+        # other than Authorization) to a place the user never configured; SDKs turn a redirected POST into a GET.
+        where = excerpt(here.headers.get("location") or "no Location header", 160)
+        return failed(f"POST {configured}/chat/completions is redirected (HTTP {here.status} to {where}); "
+                      "the redirect was not followed: set base_url to the address that answers")
+    if here.status == 429:
+        retry = here.headers.get("retry-after")
+        return inconclusive(f"POST {configured}/chat/completions is rate limited (HTTP 429"
+                            + (f", Retry-After: {retry}" if retry else "") + "), so nothing can be judged; try again later")
     if here.status != 404:
         return passed(f"POST {configured}/chat/completions answers (HTTP {here.status})")
     other = alternate_base(configured)

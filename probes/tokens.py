@@ -17,8 +17,11 @@ async def judge_limit(p: Probe, field: str) -> Outcome:
     # Every whitespace-separated word costs at least one token, so words > limit proves the limit was exceeded.
     clearly_over = 4 * limit + 8
 
+    counter = WordCounter()
+
     def exceeded(result: StreamResult) -> bool:
-        return word_count(summarise_stream(result).content) > clearly_over
+        # Asked after every network read: counting only the new chunks keeps a long stream linear.
+        return counter.take(result) > clearly_over
 
     body = p.chat_body(COUNTING_PROMPT, **{field: limit})
     result = await p.stream_chat(f"{field}={limit} (streamed)", body, stop_when=exceeded)
@@ -36,11 +39,42 @@ async def judge_limit(p: Probe, field: str) -> Outcome:
         return verdict(field, limit, word_count(content), choice.get("finish_reason"), usage.get("completion_tokens"), stopped=False)
     if refused := p.stream_refusal(result, field):
         return refused
+    if broken := next((c for c in result.chunks if c.error), None):
+        return failed(f"{field}={limit}: chunk {broken.number} is unusable: {broken.error}")
     summary = summarise_stream(result)
     usage = summary.usage if isinstance(summary.usage, dict) else {}
     if result.error and not result.stopped_early and summary.finish_reason is None:
         return failed(f"{field}={limit}: the stream broke off before a finish_reason: {result.error}")
     return verdict(field, limit, word_count(summary.content), summary.finish_reason, usage.get("completion_tokens"), stopped=result.stopped_early)
+
+
+class WordCounter:
+    """Whitespace-separated words in choice 0's streamed content, counted incrementally."""
+
+    def __init__(self) -> None:
+        self.words = 0
+        self.seen_chunks = 0
+        self.in_word = False
+
+    def take(self, result: StreamResult) -> int:
+        new = result.chunks[self.seen_chunks :]
+        self.seen_chunks = len(result.chunks)
+        for chunk in new:
+            for choice in (chunk.json.get("choices") or []) if isinstance(chunk.json, dict) else []:
+                delta = choice.get("delta") if isinstance(choice, dict) and choice.get("index", 0) == 0 else None
+                content = delta.get("content") if isinstance(delta, dict) else None
+                if isinstance(content, str) and content:
+                    self._count(content)
+        return self.words
+
+    def _count(self, text: str) -> None:
+        pieces = text.split()
+        if not pieces:
+            self.in_word = False
+            return
+        # A word split across two deltas ("tw" + "o") is one word.
+        self.words += len(pieces) - (1 if self.in_word and not text[0].isspace() else 0)
+        self.in_word = not text[-1].isspace()
 
 
 def verdict(field: str, limit: int, words: int, finish: object, completion_tokens: object, *, stopped: bool) -> Outcome:

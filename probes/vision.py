@@ -33,6 +33,12 @@ async def vision_image_input(p: Probe):
         return passed(f"the image was accepted and its colour named ({colour})")
     text_only = await p.post_chat("same question without the image", p.chat_body(QUESTION, model=p.vision_model))
     with_image, without = prompt_tokens(result.json), prompt_tokens(text_only.json) if text_only.ok else None
+    if with_image is not None and without is not None and with_image < without:
+        # Fewer tokens than the text alone: the text part beside the image was lost too.
+        return failed(
+            f"the image part appears dropped, and the text beside it too: prompt_tokens {with_image} with the "
+            f"[text, image] content array, {without} for the same text alone"
+        )
     if with_image is not None and without is not None and with_image <= without:
         return failed(f"the image part appears dropped: prompt_tokens {with_image} with it, {without} without it")
     return warned(f"the image was accepted but the model did not name its colour ({colour}): {excerpt(reply, 80)!r}")
