@@ -170,7 +170,7 @@ async def _decide(
             verdict = prerequisite.verdict
             return Decision(Verdict(
                 check.id, provider.name, Status.SKIP,
-                f"prerequisite {dep} did not pass ({verdict.status.value}: {verdict.summary})",
+                _prerequisite_summary(dep, verdict),
             ))
     probe = Probe(provider, client, shared)
     started = time.perf_counter()
@@ -194,6 +194,14 @@ async def _decide(
         duration_ms=round((time.perf_counter() - started) * 1000, 1),
     )
     return Decision(verdict, outcome.status in _DEPENDENCY_OK or outcome.dependents_may_run, budget_stopped)
+
+
+def _prerequisite_summary(dep: str, verdict: Verdict) -> str:
+    # A skipped prerequisite already names its own cause; quoting it again would nest
+    # "prerequisite A did not pass (skip: prerequisite B did not pass (...))" down the chain.
+    if verdict.status == Status.SKIP:
+        return f"prerequisite {dep} was skipped, see its verdict"
+    return f"prerequisite {dep} did not pass ({verdict.status.value}: {verdict.summary})"
 
 
 @dataclass(frozen=True)

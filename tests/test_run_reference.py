@@ -290,3 +290,13 @@ def test_ctrl_c_writes_partial_reports(tmp_path: Path) -> None:
     assert by_provider["stalled"]["base_url.v1_path"] == "error"
     assert len(by_provider["stalled"]) == len(STABLE_CHECK_IDS)
     assert (out / "report.html").exists() and "Traceback" not in stderr
+
+
+def test_a_skip_chain_names_the_skipped_prerequisite_without_nesting() -> None:
+    from conformance.runner import _prerequisite_summary
+    from conformance.verdict import Status, Verdict
+
+    failed = Verdict("auth.bearer", "p", Status.FAIL, "the configured key sent as Bearer is refused (HTTP 401)")
+    skipped = Verdict("tools.named", "p", Status.SKIP, _prerequisite_summary("auth.bearer", failed))
+    assert skipped.summary == "prerequisite auth.bearer did not pass (fail: the configured key sent as Bearer is refused (HTTP 401))"
+    assert _prerequisite_summary("tools.named", skipped) == "prerequisite tools.named was skipped, see its verdict"
