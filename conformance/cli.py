@@ -12,7 +12,7 @@ from . import __version__
 from .budget import TokenBudget
 from .checks import all_checks, select_checks
 from .compare import add_compare_command, command_compare
-from .config import Config, default_providers_path, load_config
+from .config import Config, default_providers_path, load_config, select_providers
 from .errors import ConfigError, UsageError
 from .gating_cli import RunGates, add_diff_command, add_run_options, command_diff, usage_line
 from .redact import Redactor
@@ -118,14 +118,7 @@ def _load_providers(providers_file: Path | None, names: list[str]) -> tuple[Conf
     if note:
         print(note, file=sys.stderr)
     config = load_config(path)
-    providers = config.providers
-    if names:
-        known = {p.name for p in providers}
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            raise UsageError(f"--provider {unknown[0]!r} is not in {path} (known: {', '.join(sorted(known))})")
-        providers = [p for p in providers if p.name in names]
-    return config, providers
+    return config, select_providers(config, names)
 
 
 def command_run(args: argparse.Namespace) -> int:

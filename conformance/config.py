@@ -252,3 +252,16 @@ def _describe_schema_error(
 
 def _safe(error: jsonschema.ValidationError) -> str:
     return f"invalid value ({error.validator} {json.dumps(error.validator_value)[:80]})"
+
+
+def select_providers(config: Config, names: list[str], option: str = "--provider") -> list[ProviderConfig]:
+    """The named providers (all when ``names`` is empty); an unknown name is a usage error naming ``option``."""
+    from .errors import UsageError
+
+    if not names:
+        return list(config.providers)
+    known = {p.name for p in config.providers}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UsageError(f"{option} {unknown[0]!r} is not in {config.path} (known: {', '.join(sorted(known))})")
+    return [p for p in config.providers if p.name in names]

@@ -137,18 +137,12 @@ class ConformanceRun:
     @classmethod
     def from_options(cls, path: Path, *, providers: list[str], checks: list[str], out: str | None) -> ConformanceRun:
         from .checks import select_checks
-        from .config import load_config
+        from .config import load_config, select_providers
         from .errors import ConfigError, UsageError
 
         try:
             config = load_config(path)
-            chosen = config.providers
-            if providers:
-                known = {p.name for p in chosen}
-                unknown = [n for n in providers if n not in known]
-                if unknown:
-                    raise UsageError(f"--conformance-provider {unknown[0]!r} is not in {path} (known: {', '.join(sorted(known))})")
-                chosen = [p for p in chosen if p.name in providers]
+            chosen = select_providers(config, providers, option="--conformance-provider")
             check_ids = [c.id for c in select_checks(checks)]
         except (ConfigError, UsageError) as exc:
             raise pytest.UsageError(f"conformance: {exc}") from None

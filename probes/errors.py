@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from conformance.checks import check
 from conformance.client import HTTPResult
-from conformance.probe import Probe, excerpt, failed, inconclusive, passed, skipped, warned
+from conformance.probe import Probe, failed, inconclusive, passed, skipped, warned
 
 
 def malformed_requests(p: Probe) -> dict[str, Callable[[Probe], Awaitable[HTTPResult]]]:

@@ -56,4 +56,4 @@ async def models_unknown_rejected(p: Probe):
     deviations = [d for d in (None if result.status == 404 else f"HTTP {result.status} (OpenAI uses 404)", problem) if d]
     if deviations:
         return warned(f"an unknown model id is refused, but with {'; '.join(deviations)}")
-    return p.conformant(f"an unknown model id is refused with HTTP 404 and an error envelope")
+    return p.conformant("an unknown model id is refused with HTTP 404 and an error envelope")

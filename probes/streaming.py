@@ -115,7 +115,6 @@ async def streaming_usage(p: Probe):
         return refused
     if problem := chunk_problem(p, result):
         return failed(problem)
-    summary = summarise_stream(result)
     usage_chunks = [c for c in result.chunks if isinstance(c.json, dict) and c.json.get("usage") is not None]
     if not usage_chunks:
         return failed(f"include_usage was ignored: none of the {len(result.chunks)} chunks carries usage")
