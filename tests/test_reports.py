@@ -446,3 +446,20 @@ def test_terminal_matrix() -> None:
     long = make_result()
     long.verdicts[2].summary = "x" * 1000
     assert all(len(line) < 260 for line in render_terminal_matrix(long, color=False).splitlines())
+
+
+def test_html_marks_cells_worse_than_the_baseline() -> None:
+    from conformance.results import Comparison, WorseCheck
+
+    plain = render_html(make_result())
+    assert 'value="worse"' not in plain and 'class="worse-mark"' not in plain and 'id="comparison"' not in plain
+
+    result = make_result()
+    result.comparison = Comparison("base/results.json", [WorseCheck("alpha", "tools.named", "pass", "fail")])
+    page = render_html(result)
+    assert page.count('class="worse-mark"') == 1 and "▼ was pass" in page
+    assert 'value="worse"' in page and "base/results.json" in page
+    named_row = re.search(r'<tr class="check" id="check-tools\.named"[^>]*>', page).group(0)
+    basic_row = re.search(r'<tr class="check" id="check-chat\.basic"[^>]*>', page).group(0)
+    assert 'data-worse="1"' in named_row and 'data-worse="0"' in basic_row
+    assert re.search(r'<td class="st-fail worse"><button[^>]*title="worse than the baseline \(was pass\): ', page)

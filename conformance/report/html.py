@@ -18,7 +18,7 @@ import urllib.parse
 from datetime import datetime, timezone
 from typing import Any
 
-from ..results import CheckInfo, ProviderRun, RunResult
+from ..results import CheckInfo, ProviderRun, RunResult, WorseCheck
 from ..verdict import STATUS_ORDER, Exchange, RequestRecord, Status, Verdict
 from .markdown import (
     clip,
@@ -58,7 +58,7 @@ MEANING: dict[Status, str] = {
 
 _RESERVED_IDS = frozenset(
     {"evidence", "panel", "panel-title", "panel-body", "panel-close", "filter", "section", "search", "matrix",
-     "legend", "run", "skipped", "notes", "shown", "tip", "sources"}
+     "legend", "run", "skipped", "notes", "shown", "tip", "sources", "comparison"}
 )
 _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key"})
 _DROP_FROM_CURL = frozenset({"content-length", "host"})
@@ -290,6 +290,8 @@ button.cell:focus-visible, button:focus-visible, a:focus-visible { outline: 3px 
 .st-unsupported { background: #e3e6fb; color: #2b3480; }
 .st-skip { background: #f2f2f2; color: #555; }
 .st-error { background: #fde1c8; color: #7a3300; font-weight: 700; }
+td.worse { box-shadow: inset 0 0 0 3px #5b2a86; }
+.worse-mark { display: block; font-size: .8em; font-weight: 700; color: #5b2a86; }
 .st-none { color: var(--muted); display: block; text-align: center; padding: .3rem; }
 [hidden] { display: none !important; }
 dialog#panel { width: min(72rem, 96vw); max-width: 96vw; max-height: 92vh; padding: 0; overflow: auto;
@@ -481,6 +483,7 @@ JS = """
       var statuses = (row.getAttribute("data-statuses") || "").split(" ");
       if (mode === "failures") { ok = row.getAttribute("data-fail") === "1"; }
       else if (mode === "diff") { ok = row.getAttribute("data-diff") === "1"; }
+      else if (mode === "worse") { ok = row.getAttribute("data-worse") === "1"; }
       else if (mode === "notpass") { ok = statuses.some(function (s) { return s !== "pass"; }); }
       else if (mode !== "all") { ok = statuses.indexOf(mode) !== -1; }
       if (ok && wanted) { ok = row.getAttribute("data-section") === wanted; }
@@ -515,14 +518,30 @@ JS = """
 """
 
 
-def _cell(v: Verdict | None, key: str) -> str:
+def _cell(v: Verdict | None, key: str, worse: WorseCheck | None = None) -> str:
+    """One matrix cell; ``worse`` marks it as a regression against the run's comparison baseline
+    (a mark in words as well as an outline, so it reads in greyscale too)."""
+    mark = f'<span class="worse-mark">▼ was {esc(worse.before, NAME_CAP)}</span>' if worse else ""
+    worse_class = " worse" if worse else ""
     if v is None:
-        return '<td><span class="st-none" title="no verdict">· none</span></td>'
+        return f'<td class="{worse_class.strip()}"><span class="st-none" title="no verdict">· none</span>{mark}</td>'
     glyph, word = GLYPH[v.status], v.status.value
+    regression = f"worse than the baseline (was {worse.before}): " if worse else ""
     return (
-        f'<td class="st-{word}"><button type="button" class="cell st-{word}" data-key="{esc(key)}" '
-        f'title="{esc(one_line(v.summary, TITLE_CAP))}">'
-        f'<span class="glyph" aria-hidden="true">{glyph}</span> {word}</button></td>'
+        f'<td class="st-{word}{worse_class}"><button type="button" class="cell st-{word}" data-key="{esc(key)}" '
+        f'title="{esc(regression + one_line(v.summary, TITLE_CAP))}">'
+        f'<span class="glyph" aria-hidden="true">{glyph}</span> {word}{mark}</button></td>'
+    )
+
+
+def _comparison_note(result: RunResult) -> str:
+    if result.comparison is None:
+        return ""
+    count = len(result.comparison.worse)
+    return (
+        f'<section id="comparison"><h2>Compared with a baseline</h2><p>Baseline: '
+        f'{esc(result.comparison.baseline, TEXT_CAP)}. {count} cell{"s" if count != 1 else ""} '
+        "worse than the baseline, outlined and marked ▼ (the filter can show only their rows).</p></section>\n"
     )
 
 
@@ -531,6 +550,7 @@ def render_html(result: RunResult) -> str:
     checks = ordered_checks(result)
     index = verdict_index(result)
 
+    worse = {(w.provider, w.check_id): w for w in result.comparison.worse} if result.comparison else {}
     cells: dict[str, Any] = {}
     rows: list[str] = []
     section = None
@@ -546,6 +566,7 @@ def render_html(result: RunResult) -> str:
         statuses = {v.status if v else None for v in verdicts}
         fail = any(v is not None and v.status in (Status.FAIL, Status.ERROR) for v in verdicts)
         diff = len(statuses) > 1
+        row_worse = any((p.name, check.id) in worse for p in providers)
         present = " ".join(sorted({v.status.value if v else "none" for v in verdicts}))
         bare_id = "" if check.id in _RESERVED_IDS else f' id="{esc(check.id)}"'
         measures = (
@@ -555,7 +576,7 @@ def render_html(result: RunResult) -> str:
         row = [
             f'<tr class="check" id="check-{esc(check.id)}" data-check="{esc(check.id)}" '
             f'data-section="{esc(check.section)}" data-fail="{int(fail)}" data-diff="{int(diff)}" '
-            f'data-statuses="{present}">',
+            f'data-statuses="{present}" data-worse="{int(row_worse)}">',
             f'<th scope="row" class="rowhead"{bare_id}><a href="#check-{esc(check.id)}">{esc(check.id, NAME_CAP)}</a>'
             f'{measures}'
             + (f'<span class="ctitle">{esc(check.title, NAME_CAP)}</span>' if check.title else "")
@@ -565,7 +586,7 @@ def render_html(result: RunResult) -> str:
             key = f"{pi}:{ci}"
             if v is not None:
                 cells[key] = _evidence(v, check)
-            row.append(_cell(v, key))
+            row.append(_cell(v, key, worse.get((providers[pi].name, check.id))))
         row.append("</tr>")
         rows.append("".join(row))
 
@@ -670,6 +691,7 @@ def render_html(result: RunResult) -> str:
             sources_html,
             skipped_html,
             notes_html,
+            _comparison_note(result),
             f'<section id="legend"><h2>Legend</h2><dl class="legend">{legend}</dl>'
             '<p class="muted">Score = passed / applicable, where applicable = every verdict that is not skip. '
             "Select a cell (click, or Tab and Enter) to see its evidence.</p></section>\n",
@@ -677,7 +699,8 @@ def render_html(result: RunResult) -> str:
             '<label>Show <select id="filter"><option value="all">all checks</option>'
             '<option value="failures">only failures (fail + error)</option>'
             '<option value="diff">only differences between providers</option>'
-            '<option value="notpass">anything but pass</option>'
+            + ('<option value="worse">only checks worse than the baseline</option>' if worse else "")
+            + '<option value="notpass">anything but pass</option>'
             '<option value="warn">with a warn</option><option value="unsupported">with an unsupported</option>'
             '<option value="skip">with a skip</option></select></label>'
             f'<label>Section <select id="section"><option value="">all sections</option>{section_options}</select></label>'
