@@ -93,6 +93,8 @@ class StreamResult:
     stopped_early: bool = False
     """The caller's ``stop_when`` ended the read before the stream did."""
     truncated: bool = False
+    timed_out: bool = False
+    """``timeout_s`` ran out while the stream was still open: our limit ended it, not the provider."""
     error: str | None = None
     """Transport or decoding failure; events before it are kept. Also set when a 429/502/503/504
     persisted after the retries (see ``HTTPResult.error``)."""
@@ -360,6 +362,7 @@ class ProviderClient:
                                 self._take_event(result, event)
             except TimeoutError:
                 result.error = f"stream not finished within {self.settings.timeout_s:g} s"
+                result.timed_out = True
             except SSEError as exc:
                 result.error = str(exc)
             except httpx.HTTPError as exc:
@@ -408,7 +411,7 @@ class ProviderClient:
             return
         chunk = StreamChunk(number=len(result.chunks) + 1, raw=event.data)
         try:
-            chunk.json = json.loads(event.data)
+            chunk.json = loads_strict(event.data)
         except ValueError as exc:
             chunk.error = f"data is not JSON: {exc}"
         except RecursionError:
@@ -436,6 +439,16 @@ class ProviderClient:
                 self.budget.spend(usage["total_tokens"])
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value (RFC 8259): JavaScript's JSON.parse and Go reject the body; only Python accepts it")
+
+
+def loads_strict(text: str) -> Any:
+    """json.loads without Python's extensions: NaN, Infinity and -Infinity (what json.dumps writes
+    for a float gone wrong) raise ValueError, as they do in the official Node SDK's JSON.parse."""
+    return json.loads(text, parse_constant=_reject_constant)
+
+
 def parse_json(body: bytes) -> tuple[Any, str | None]:
     """(document, None), or (None, why not). JSON on the wire must be UTF-8 (RFC 8259), and the
     official SDKs decode it strictly, so invalid bytes are a fault, not something to paper over;
@@ -445,7 +458,7 @@ def parse_json(body: bytes) -> tuple[Any, str | None]:
     except UnicodeDecodeError as exc:
         return None, f"body is not valid UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start}; JSON must be UTF-8)"
     try:
-        return json.loads(text), None
+        return loads_strict(text), None
     except ValueError as exc:
         return None, f"body is not JSON: {exc}"
     except RecursionError:

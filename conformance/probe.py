@@ -179,6 +179,10 @@ class Probe:
             return None
         if result.status == 429:
             return inconclusive(f"{what}: rate limited (HTTP 429); try again later or lower max_concurrency")
+        if 300 <= result.status < 400:
+            # Never followed (see base_url.v1_path): a redirect is not a server error, and says where it goes.
+            where = excerpt(result.headers.get("location") or "no Location header", 160)
+            return failed(f"{what}: redirected (HTTP {result.status} to {where}); the redirect was not followed")
         if 400 <= result.status < 500:
             problem = self.envelope_problem(result)
             if problem is None:
@@ -202,6 +206,16 @@ class Probe:
             )
         return None
 
+    def cut_by_timeout(self, result: StreamResult, what: str) -> Outcome | None:
+        """When ``timeout_s`` ended a stream that was still going: a slow provider is not a wrong one,
+        so what never arrived cannot be judged (``error``). None when the stream ended otherwise."""
+        if not result.timed_out:
+            return None
+        return inconclusive(
+            f"{what}: the stream was still open when timeout_s ({self.settings.timeout_s:g} s) ran out, after "
+            f"{len(result.chunks)} chunk(s); raise timeout_s to judge it"
+        )
+
     def envelope_problem(self, result: HTTPResult) -> str | None:
         """What is wrong with an error response, compared with OpenAI's envelope; None if nothing."""
         if result.content_type != "application/json":
@@ -214,10 +228,22 @@ class Probe:
             return f"the body is not the error envelope {{\"error\": {{\"message\", ...}}}} ({compat[0].path}: {compat[0].message}): {excerpt(result.text)}"
         return None
 
+    @staticmethod
+    def json_label_problem(result: HTTPResult) -> str | None:
+        """What is wrong with the content-type of a 2xx JSON body; None if a client parses it as JSON.
+        The official Node SDK parses only application/json and +json types; any other body reaches
+        the app as a string, so a completion served as text/html breaks it whatever the bytes."""
+        kind = result.content_type
+        if kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json")):
+            return None
+        return f"HTTP {result.status} serves the JSON body as {kind or 'no content-type'!r}, not application/json (the official Node SDK returns it as a string)"
+
     def completion_problem(self, result: HTTPResult, what: str) -> Outcome | None:
         """None when the 2xx body is a chat completion a client can use; otherwise a failure."""
         if result.json is None:
             return failed(f"{what}: HTTP {result.status} but the body is not JSON ({result.json_error}): {excerpt(result.text)}")
+        if problem := self.json_label_problem(result):
+            return failed(f"{what}: {problem}")
         if isinstance(result.json, dict) and "error" in result.json and "choices" not in result.json:
             return failed(f"{what}: HTTP {result.status} carries an error body: {excerpt(result.text)}")
         issues = self.validate("chat_completion", result.json)
@@ -243,6 +269,15 @@ class Probe:
 
 
 # --- reading documents --------------------------------------------------------------------
+def error_body(result: HTTPResult) -> str | None:
+    """The error message of a 2xx answer whose body is an error, not a result (None otherwise):
+    a refusal sent with a success status, which a verdict must name as such."""
+    document = result.json
+    if result.ok and isinstance(document, dict) and "error" in document and "choices" not in document:
+        return error_message(document) or excerpt(result.text)
+    return None
+
+
 def first_choice(document: Any) -> dict[str, Any]:
     choices = document.get("choices") if isinstance(document, dict) else None
     return choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}

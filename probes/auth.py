@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.checks import check
 from conformance.client import Auth, HTTPResult
-from conformance.probe import Outcome, Probe, failed, inconclusive, passed, skipped, warned
+from conformance.probe import Outcome, Probe, error_body, failed, inconclusive, passed, skipped, warned
 
 from .common import minimal_chat
 
@@ -17,7 +17,15 @@ async def auth_bearer(p: Probe):
         anonymous = await p.post_chat("request without credentials (no api_key configured)", p.chat_body("Say OK."), auth=Auth.NONE)
         if anonymous.ok:
             return warned("no api_key configured, and the provider accepts requests without credentials")
-        return failed(f"no api_key configured, and a request without credentials gets HTTP {anonymous.status}: set api_key")
+        if anonymous.error:
+            return inconclusive(f"no api_key configured, and the request without credentials failed: {anonymous.error}")
+        if anonymous.status in REJECTED:
+            return failed(f"no api_key configured, and a request without credentials gets HTTP {anonymous.status}: set api_key")
+        # Refused for another reason (an unknown model, a crash): it says nothing about credentials.
+        return inconclusive(
+            f"no api_key configured, and the request without credentials got HTTP {anonymous.status}, "
+            f"so it cannot show whether credentials are needed: {anonymous.text[:160]}"
+        )
     result = await p.shared("chat.minimal", minimal_chat)
     if result.error:
         return inconclusive(f"minimal request failed: {result.error}")
@@ -42,6 +50,8 @@ def judge_rejection(p: Probe, result: HTTPResult, what: str) -> Outcome:
     if result.error:
         return inconclusive(f"{what}: {result.error}")
     assert result.status is not None
+    if (refusal := error_body(result)) is not None:
+        return failed(f"{what} is refused, but with HTTP {result.status} carrying an error body (clients see success): {refusal}")
     if result.ok:
         return failed(f"{what} was accepted (HTTP {result.status}): auth is not enforced")
     if result.status >= 500:

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from conformance.checks import check
-from conformance.probe import Probe, excerpt, failed, inconclusive, passed
+from conformance.client import HTTPResult
+from conformance.probe import Probe, error_message, excerpt, failed, inconclusive, passed
 
 
 def alternate_base(base_url: str) -> str:
     """The same base with `/v1` added, or removed when it is there (including a doubled `/v1/v1`)."""
     return base_url[: -len("/v1")] if base_url.endswith("/v1") else base_url + "/v1"
+
+
+def refuses_the_model(result: HTTPResult, model: str) -> bool:
+    """A 404 that is about the requested model, not the path: OpenAI (code model_not_found),
+    vLLM and Ollama answer an unknown model id with 404 at the right URL. A route 404 cannot
+    quote the model id, which was only in the request body."""
+    if result.json is None:  # an HTML or text 404 page: a router's, not an API's answer
+        return False
+    error = result.json.get("error") if isinstance(result.json, dict) else None
+    if isinstance(error, dict) and error.get("code") == "model_not_found":
+        return True
+    # A route 404 often quotes the path: a model named "chat" must not be found in it.
+    return len(model) >= 3 and model in result.text.replace("/chat/completions", "")
 
 
 @check(
@@ -34,6 +48,12 @@ async def base_url_v1_path(p: Probe):
                             + (f", Retry-After: {retry}" if retry else "") + "), so nothing can be judged; try again later")
     if here.status != 404:
         return passed(f"POST {configured}/chat/completions answers (HTTP {here.status})")
+    if refuses_the_model(here, p.chat_model):
+        # The path is right; trying another base would blame it for the model id.
+        return passed(
+            f"POST {configured}/chat/completions answers, but with HTTP 404 for the configured model "
+            f"{p.chat_model!r} ({error_message(here.json)}): check models.chat"
+        )
     other = alternate_base(configured)
     there = await p.post_chat("chat completion at the other base form", body, base_url=other)
     if there.error or there.status == 404:

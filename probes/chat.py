@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from conformance.checks import check
-from conformance.probe import Probe, content_of, failed, first_choice, message_of, passed
+from conformance.probe import Probe, content_of, excerpt, failed, first_choice, message_of, passed, warned
 
-from .common import minimal_chat
+from .common import minimal_chat, reasoning_evidence, spent_on_reasoning
 
 
 @check("chat.basic", "The minimal request returns a schema-valid chat completion")
@@ -17,7 +17,11 @@ async def chat_basic(p: Probe):
         return problem
     message = message_of(result.json)
     if not content_of(result.json) and not message.get("tool_calls"):
-        return failed(f"the completion has no content (finish_reason {first_choice(result.json).get('finish_reason')!r})")
+        finish = first_choice(result.json).get("finish_reason")
+        # Reasoning models count their thinking against the limit: a short limit can leave no answer.
+        if finish == "length" and (evidence := reasoning_evidence(result.json)):
+            return warned(spent_on_reasoning(p, evidence) + p.strict_note())
+        return failed(f"the completion has no content (finish_reason {finish!r})")
     return p.conformant(f"schema-valid completion, finish_reason {first_choice(result.json)['finish_reason']!r}")
 
 
@@ -26,7 +30,11 @@ async def chat_usage(p: Probe):
     result = await p.shared("chat.minimal", minimal_chat)
     if refused := p.refusal(result, "minimal chat request"):
         return refused
-    usage = result.json.get("usage") if isinstance(result.json, dict) else None
+    if result.json is None:
+        return failed(f"the minimal chat request's body is not JSON ({result.json_error}): {excerpt(result.text)}")
+    if not isinstance(result.json, dict):
+        return failed(f"the minimal chat request's body is not a JSON object: {excerpt(result.text)}")
+    usage = result.json.get("usage")
     if not isinstance(usage, dict):
         return failed(f"the completion has no usage object (got {usage!r})")
     counts = {k: usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")}

@@ -10,8 +10,8 @@ from typing import Any
 
 import jsonschema
 
-from conformance.client import HTTPResult, StreamResult
-from conformance.probe import Probe
+from conformance.client import HTTPResult, StreamResult, loads_strict
+from conformance.probe import Probe, message_of
 
 WEATHER_PARAMETERS: dict[str, Any] = {
     "type": "object",
@@ -61,6 +61,43 @@ async def named_tool_call(p: Probe) -> HTTPResult:
     return await p.post_chat("named tool_choice request", body)
 
 
+# --- reasoning ----------------------------------------------------------------------------
+REASONING_FIELDS = ("reasoning_content", "reasoning")
+"""Where reasoning models put their thinking: DeepSeek and vLLM ``reasoning_content``,
+OpenRouter and Ollama ``reasoning``."""
+
+
+def reasoning_of(fields: Any) -> str:
+    """The reasoning text in a message or delta ('' when there is none)."""
+    if not isinstance(fields, dict):
+        return ""
+    return "".join(text for name in REASONING_FIELDS if isinstance(text := fields.get(name), str))
+
+
+def reasoning_evidence(document: Any) -> str | None:
+    """What shows a completion's tokens went to reasoning (text, or usage's reasoning_tokens);
+    None when nothing does."""
+    message = message_of(document)
+    for name in REASONING_FIELDS:
+        text = message.get(name)
+        if isinstance(text, str) and text.strip():
+            return f"{len(text)} characters of {name}"
+    usage = document.get("usage") if isinstance(document, dict) else None
+    details = usage.get("completion_tokens_details") if isinstance(usage, dict) else None
+    tokens = details.get("reasoning_tokens") if isinstance(details, dict) else None
+    if isinstance(tokens, int) and not isinstance(tokens, bool) and tokens > 0:
+        return f"usage reasoning_tokens {tokens}"
+    return None
+
+
+def spent_on_reasoning(p: Probe, evidence: str) -> str:
+    """The summary for a reply with no content because the reply limit went to reasoning."""
+    return (
+        f"no content, but not the provider's fault: finish_reason 'length' after {evidence}; the reply limit "
+        f"(settings.reply_tokens = {p.settings.reply_tokens}) was spent on reasoning: raise reply_tokens to judge the answer"
+    )
+
+
 # --- tool calls ---------------------------------------------------------------------------
 @dataclass
 class ToolCall:
@@ -91,9 +128,11 @@ def argument_problem(call: ToolCall) -> str | None:
     if not isinstance(call.arguments, str):
         return f"function.arguments of {call.name!r} is a JSON {type(call.arguments).__name__}, not a string holding JSON: {json.dumps(call.arguments)[:120]}"
     try:
-        parsed = json.loads(call.arguments)
+        parsed = loads_strict(call.arguments)  # NaN/Infinity: the app's JSON.parse of the arguments fails
     except ValueError as exc:
         return f"function.arguments of {call.name!r} is not valid JSON ({exc}): {call.arguments[:120]!r}"
+    except RecursionError:  # a JSON bomb inside the string: the body parsed, its arguments cannot
+        return f"function.arguments of {call.name!r} is JSON nested too deeply to parse: {call.arguments[:120]!r}"
     schema = TOOL_SCHEMAS.get(call.name) if isinstance(call.name, str) else None
     if schema is None:
         return f"called an unknown function {call.name!r} (offered: {', '.join(TOOL_SCHEMAS)})"
@@ -124,6 +163,8 @@ class StreamSummary:
     usage: Any = None
     usage_chunk: int | None = None
     role: Any = None
+    reasoning: str = ""
+    """Joined reasoning deltas (``reasoning_content`` or ``reasoning``), kept apart from content."""
     tool_calls: dict[int, StreamedToolCall] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -136,7 +177,12 @@ def summarise_stream(result: StreamResult) -> StreamSummary:
             continue
         if doc.get("usage") is not None:
             summary.usage, summary.usage_chunk = doc["usage"], chunk.number
-        for choice in doc.get("choices") or []:
+        choices = doc.get("choices")
+        if choices is not None and not isinstance(choices, list):
+            # Not iterable as choices (a number, true, an object): no client can read this chunk.
+            summary.problems.append(f"chunk {chunk.number}: choices is a JSON {type(choices).__name__}, not an array")
+            continue
+        for choice in choices or []:
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
             delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else {}
@@ -144,7 +190,12 @@ def summarise_stream(result: StreamResult) -> StreamSummary:
                 summary.role = delta["role"]
             if isinstance(delta.get("content"), str):
                 summary.content += delta["content"]
-            for piece in delta.get("tool_calls") or []:
+            summary.reasoning += reasoning_of(delta)
+            pieces = delta.get("tool_calls")
+            if pieces is not None and not isinstance(pieces, list):
+                summary.problems.append(f"chunk {chunk.number}: delta.tool_calls is a JSON {type(pieces).__name__}, not an array")
+                continue
+            for piece in pieces or []:
                 _take_tool_delta(summary, chunk.number, piece)
             if choice.get("finish_reason") is not None:
                 summary.finish_reason, summary.finish_chunk = choice["finish_reason"], chunk.number

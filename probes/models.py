@@ -6,7 +6,7 @@ import secrets
 
 from conformance.checks import check
 from conformance.client import HTTPResult
-from conformance.probe import Probe, failed, inconclusive, passed, warned
+from conformance.probe import Probe, error_body, failed, inconclusive, passed, warned
 from conformance.validate import COMPAT
 
 
@@ -21,6 +21,8 @@ async def models_list(p: Probe):
         return refused
     if result.json is None:
         return failed(f"GET /models: HTTP {result.status} but the body is not JSON ({result.json_error})")
+    if problem := p.json_label_problem(result):
+        return failed(f"GET /models: {problem}")
     compat = [i for i in p.validate("models_list", result.json) if i.level == COMPAT]
     if compat:
         return failed(f"GET /models does not match the list schema: {compat[0].path}: {compat[0].message}")
@@ -45,6 +47,8 @@ async def models_unknown_rejected(p: Probe):
     result = await p.post_chat("chat request for an unknown model", p.chat_body("Say OK.", model=unknown))
     if result.error:
         return inconclusive(f"unknown model request: {result.error}")
+    if (refusal := error_body(result)) is not None:
+        return failed(f"an unknown model id is refused, but with HTTP {result.status} carrying an error body (clients see success): {refusal}")
     if result.ok:
         served = result.json.get("model") if isinstance(result.json, dict) else None
         return failed(f"an unknown model id {unknown!r} was served with HTTP {result.status} (answered as model {served!r}): silent substitution")

@@ -9,7 +9,7 @@ from conformance.client import StreamResult
 from conformance.probe import Probe, excerpt, failed, inconclusive, passed, warned
 from conformance.validate import COMPAT
 
-from .common import StreamSummary, summarise_stream
+from .common import StreamSummary, spent_on_reasoning, summarise_stream
 
 STREAM_PROMPT = "Count from 1 to 8, separated by spaces. Output only the numbers."
 
@@ -73,6 +73,11 @@ async def streaming_done(p: Probe):
         return warned(f"data: [DONE] was sent, but {result.events_after_done} event(s) followed it (clients stop reading at [DONE])")
     if result.done:
         return passed(f"the stream ends with data: [DONE] after {len(result.chunks)} chunks")
+    if result.timed_out and summarise_stream(result).finish_reason is None:
+        # Still generating when our time ran out: whether [DONE] would have come is unknown.
+        return p.cut_by_timeout(result, "no data: [DONE] yet")
+    if result.timed_out:
+        return failed(f"the stream stayed open without data: [DONE] after its finish_reason chunk, until timeout_s ({p.settings.timeout_s:g} s) ran out")
     if result.error:
         return failed(f"no data: [DONE] before the stream broke off: {result.error}")
     last = next((line for line in reversed(result.exchange.response.sse_lines or []) if line.strip()), "") if result.exchange.response else ""
@@ -87,7 +92,12 @@ async def streaming_content(p: Probe):
     if problem := chunk_problem(p, result):
         return failed(problem)
     summary = summarise_stream(result)
+    if summary.finish_reason is None and (cut := p.cut_by_timeout(result, "no finish_reason yet")):
+        return cut
     if not summary.content:
+        # Reasoning models count their thinking against the limit: a short limit can leave no answer.
+        if summary.finish_reason == "length" and summary.reasoning.strip():
+            return warned(spent_on_reasoning(p, f"{len(summary.reasoning)} characters of streamed reasoning") + p.strict_note())
         return failed("no delta.content in the stream")
     if summary.finish_reason is None:
         return failed(f"no chunk carries a finish_reason (joined content {excerpt(summary.content, 60)!r})")
@@ -102,7 +112,10 @@ def _content_after_finish(result: StreamResult, summary: StreamSummary) -> int |
         if summary.finish_chunk is None or chunk.number <= summary.finish_chunk or not isinstance(chunk.json, dict):
             continue
         for choice in chunk.json.get("choices") or []:
-            delta = choice.get("delta") if isinstance(choice, dict) else None
+            # finish_chunk is choice 0's: other choices (n > 1) may well stream on after it.
+            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                continue
+            delta = choice.get("delta")
             if isinstance(delta, dict) and delta.get("content"):
                 return chunk.number
     return None
@@ -116,6 +129,9 @@ async def streaming_usage(p: Probe):
     if problem := chunk_problem(p, result):
         return failed(problem)
     usage_chunks = [c for c in result.chunks if isinstance(c.json, dict) and c.json.get("usage") is not None]
+    if not usage_chunks and (cut := p.cut_by_timeout(result, "no usage chunk yet")):
+        # The usage chunk comes last: a stream cut by our timeout never got there.
+        return cut
     if not usage_chunks:
         return failed(f"include_usage was ignored: none of the {len(result.chunks)} chunks carries usage")
     final = usage_chunks[-1]

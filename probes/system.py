@@ -11,10 +11,12 @@ from .common import canary
 USER_PROMPT = "Say hello."
 
 
-def prompt_tokens(document) -> int | None:
+def prompt_tokens(document: object) -> int | None:
+    """usage.prompt_tokens when it can serve as evidence of what reached the model: a positive
+    integer. 0 (a prompt served from cache, or not counted) and true (an int in Python) say nothing."""
     usage = document.get("usage") if isinstance(document, dict) else None
     value = usage.get("prompt_tokens") if isinstance(usage, dict) else None
-    return value if isinstance(value, int) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 @check("system.role", "An instruction in the system message is followed (canary word)", measures=Measures.MODEL)

@@ -42,7 +42,11 @@ async def judge_limit(p: Probe, field: str) -> Outcome:
     if broken := next((c for c in result.chunks if c.error), None):
         return failed(f"{field}={limit}: chunk {broken.number} is unusable: {broken.error}")
     summary = summarise_stream(result)
+    if summary.problems:
+        return failed(f"{field}={limit}: {summary.problems[0]}")
     usage = summary.usage if isinstance(summary.usage, dict) else {}
+    if summary.finish_reason is None and not result.stopped_early and (cut := p.cut_by_timeout(result, f"{field}={limit}")):
+        return cut
     if result.error and not result.stopped_early and summary.finish_reason is None:
         return failed(f"{field}={limit}: the stream broke off before a finish_reason: {result.error}")
     return verdict(field, limit, word_count(summary.content), summary.finish_reason, usage.get("completion_tokens"), stopped=result.stopped_early)
@@ -60,7 +64,9 @@ class WordCounter:
         new = result.chunks[self.seen_chunks :]
         self.seen_chunks = len(result.chunks)
         for chunk in new:
-            for choice in (chunk.json.get("choices") or []) if isinstance(chunk.json, dict) else []:
+            choices = chunk.json.get("choices") if isinstance(chunk.json, dict) else None
+            # Anything but an array (a number, true) is judged by summarise_stream, not counted here.
+            for choice in choices if isinstance(choices, list) else []:
                 delta = choice.get("delta") if isinstance(choice, dict) and choice.get("index", 0) == 0 else None
                 content = delta.get("content") if isinstance(delta, dict) else None
                 if isinstance(content, str) and content:

@@ -4,6 +4,7 @@ calls and streamed tool-call deltas."""
 from __future__ import annotations
 
 import json
+import re
 
 from conformance.checks import check
 from conformance.client import HTTPResult
@@ -25,6 +26,12 @@ from .common import (
 TOOL_RESULT = {"city": "Paris", "temperature_c": 17, "conditions": "light rain"}
 
 
+def used_temperature(reply: str) -> bool:
+    """The reply quotes the tool result's temperature as a number of its own ("17°C", "**17 C**"),
+    not as digits inside another number ("2017", "170"), which a model that ignored it may say."""
+    return re.search(rf"(?<![\d.]){TOOL_RESULT['temperature_c']}(?!\.?\d)", reply) is not None
+
+
 def judge_calls(p: Probe, result: HTTPResult, what: str, *, finish_reasons: tuple[str, ...]) -> tuple[Outcome | None, list[ToolCall]]:
     """Common to every response that should carry tool calls: refusal, schema, arguments, finish_reason.
     Returns (outcome if already decided, the calls)."""
@@ -36,8 +43,12 @@ def judge_calls(p: Probe, result: HTTPResult, what: str, *, finish_reasons: tupl
     for call in calls:
         if bad := argument_problem(call):
             return failed(f"{what}: {bad}"), calls
+    finish = first_choice(result.json).get("finish_reason")
+    if not calls and finish == "tool_calls":
+        # Clients branch on finish_reason: they take the tool path and find nothing to run.
+        text = excerpt(content_of(result.json), 80)
+        return failed(f"{what}: finish_reason is 'tool_calls' but the reply has no tool calls (text: {text!r})"), calls
     if calls:
-        finish = first_choice(result.json).get("finish_reason")
         if finish not in finish_reasons:
             expected = " or ".join(repr(f) for f in finish_reasons)
             return failed(f"{what}: the reply calls {calls[0].name!r} but finish_reason is {finish!r}, expected {expected}"), calls
@@ -120,7 +131,7 @@ async def tools_roundtrip(p: Probe):
     if problem := p.completion_problem(result, "tool result round trip"):
         return problem
     reply = content_of(result.json)
-    if str(TOOL_RESULT["temperature_c"]) in reply:
+    if used_temperature(reply):
         return p.conformant(f"the tool result was accepted and used: {excerpt(reply, 80)!r}")
     if tool_calls_of(result.json):
         return warned("the tool result was accepted, but the model called a tool again instead of answering")
@@ -161,6 +172,8 @@ async def tools_streaming(p: Probe):
     summary = summarise_stream(result)
     if summary.problems:
         return failed(summary.problems[0])
+    if summary.finish_reason is None and (cut := p.cut_by_timeout(result, "a streamed tool call")):
+        return cut
     if result.error:
         return failed(f"the stream broke off: {result.error}")
     if not summary.tool_calls:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import random
+import re
 
 from conformance.checks import check
 from conformance.png import solid_png
@@ -14,6 +15,13 @@ from .system import prompt_tokens
 
 COLOURS = {"red": (220, 20, 20), "green": (20, 180, 20), "blue": (20, 40, 220)}
 QUESTION = "What colour is this image? Answer with one word."
+
+
+def names_colour(reply: str, colour: str) -> bool:
+    """The reply names ``colour`` as a word ("Red.", "**blue**", "greenish"), not inside another
+    word: "shared" and "colored" contain "red", and a model that never saw the image says them."""
+    stem = colour[:-1] if colour.endswith("e") else colour  # blue → "bluish"
+    return re.search(rf"\b(?:{colour}(?:ish)?|{stem}d?ish)\b", reply, re.IGNORECASE) is not None
 
 
 @check("vision.image_input", "A data-URL PNG in an image_url part is accepted and its colour named",
@@ -29,7 +37,7 @@ async def vision_image_input(p: Probe):
     if problem := p.completion_problem(result, "image request"):
         return problem
     reply = content_of(result.json)
-    if colour in reply.lower():
+    if names_colour(reply, colour):
         return passed(f"the image was accepted and its colour named ({colour})")
     text_only = await p.post_chat("same question without the image", p.chat_body(QUESTION, model=p.vision_model))
     with_image, without = prompt_tokens(result.json), prompt_tokens(text_only.json) if text_only.ok else None
