@@ -599,6 +599,15 @@ def _char_chunks(servers: Servers) -> None:
     assert sdk_stream_text(servers.sdk("char_chunks")) == "1 2 3 4 5"
 
 
+@deviation("azure_filter_preamble")
+def _azure_filter_preamble(servers: Servers) -> None:
+    chunks = stream_chunks(servers.client("azure_filter_preamble"))
+    assert chunks[0]["choices"] == [] and chunks[0]["object"] == "" and "prompt_filter_results" in chunks[0]
+    assert content_of(chunks) == "Hello! You said: hi"
+    # The official SDK reads such a stream without complaint (the reason the suite only warns).
+    assert sdk_stream_text(servers.sdk("azure_filter_preamble")) == "1 2 3 4 5"
+
+
 @deviation("flaky_every_other")
 def _flaky_every_other(servers: Servers) -> None:
     # A server of its own: the counter must start at the first request.

@@ -821,3 +821,15 @@ CONFIG_BREAKS: list[tuple[str, Any, Path_]] = [
 @pytest.mark.parametrize(("config", "path"), [c[1:] for c in CONFIG_BREAKS], ids=[c[0] for c in CONFIG_BREAKS])
 def test_providers_schema_rejects_config_mistakes(config: Any, path: Path_) -> None:
     assert path in _config_errors(config)
+
+
+def test_azure_prompt_filter_chunk_is_a_strict_only_violation() -> None:
+    """Azure OpenAI opens every stream with this chunk; clients ignore it, the spec does not allow it."""
+    preamble = {
+        "choices": [], "created": 0, "id": "", "model": "", "object": "",
+        "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}],
+    }
+    assert_valid("compat", "chat_completion_chunk", preamble)
+    assert error_paths("strict", "chat_completion_chunk", preamble) == {("object",)}
+    # Any other object type is still a real break at compat level.
+    assert_fails_at("compat", "chat_completion_chunk", {**preamble, "object": "chat.completion"}, ("object",))

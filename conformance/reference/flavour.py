@@ -61,6 +61,7 @@ DEVIATIONS: dict[str, str] = {
     "named_finish_stop": 'legal: finish_reason "stop", not "tool_calls", when tool_choice names a function (as OpenAI)',
     "one_big_chunk": "legal: the whole stream, [DONE] included, is sent in one write",
     "char_chunks": "legal: text is streamed one character per chunk",
+    "azure_filter_preamble": "tolerated: the stream opens with Azure's prompt-filter chunk (choices [], object/id/model empty, created 0)",
     # For gating and report-safety work.
     "flaky_every_other": "every second chat completion request (per server) gets 503 (envelope, type server_error)",
     "hostile_content": "text replies start with HTML/JS injection and a right-to-left override (still valid)",

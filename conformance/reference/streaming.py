@@ -32,6 +32,19 @@ SSE_MEDIA_TYPE = "text/event-stream"
 NDJSON_MEDIA_TYPE = "application/x-ndjson"
 DONE = "[DONE]"
 
+AZURE_PROMPT_FILTER_CHUNK: dict[str, Any] = {
+    "choices": [],
+    "created": 0,
+    "id": "",
+    "model": "",
+    "object": "",
+    "prompt_filter_results": [
+        {"prompt_index": 0, "content_filter_results": {"hate": {"filtered": False, "severity": "safe"}}}
+    ],
+}
+"""The chunk Azure OpenAI sends before any other: its prompt's content-filter results, with the
+identifying fields left empty."""
+
 Delta = tuple[dict[str, Any], str | None]
 """A choice's delta and its finish_reason."""
 
@@ -50,6 +63,8 @@ def chunks(
     # With include_usage every chunk announces the field (null) so clients can
     # rely on its presence; the figures come in one extra chunk at the end.
     usage_field = {"usage": None} if include_usage else {}
+    if flavour.has("azure_filter_preamble"):
+        yield AZURE_PROMPT_FILTER_CHUNK
     for index in range(request.n):
         for delta, finish_reason in _deltas(result, flavour):
             choice = {
