@@ -100,6 +100,8 @@ class StreamResult:
     persisted after the retries (see ``HTTPResult.error``)."""
     error_body: HTTPResult | None = None
     """When the server answered with a non-2xx status instead of a stream."""
+    tokens_counted: int = 0
+    """The highest ``usage.total_tokens`` seen in this stream, already added to the provider's count."""
     retried: list[Exchange] = field(default_factory=list)
     retry_note: str | None = None
 
@@ -417,7 +419,12 @@ class ProviderClient:
         except RecursionError:
             chunk.error = "data is JSON nested too deeply to parse"
         result.chunks.append(chunk)
-        self._count_tokens(chunk.json)
+        # Some servers repeat a running total in every chunk (vLLM's continuous usage stats):
+        # count only what a chunk adds to the highest total seen in this stream.
+        total = _total_tokens(chunk.json)
+        if total is not None and total > result.tokens_counted:
+            self._spend(total - result.tokens_counted)
+            result.tokens_counted = total
 
     async def _read_capped(self, response: httpx.Response) -> tuple[bytes, bool, int]:
         cap = self.settings.max_body_bytes
@@ -432,11 +439,22 @@ class ProviderClient:
         return b"".join(parts), False, size
 
     def _count_tokens(self, document: Any) -> None:
-        if isinstance(document, dict):
-            usage = document.get("usage")
-            if isinstance(usage, dict) and isinstance(usage.get("total_tokens"), int):
-                self.stats.tokens += usage["total_tokens"]
-                self.budget.spend(usage["total_tokens"])
+        total = _total_tokens(document)
+        if total is not None:
+            self._spend(total)
+
+    def _spend(self, tokens: int) -> None:
+        self.stats.tokens += tokens
+        self.budget.spend(tokens)
+
+
+def _total_tokens(document: Any) -> int | None:
+    """``usage.total_tokens`` when it is a usable count (a non-negative integer, not a bool)."""
+    usage = document.get("usage") if isinstance(document, dict) else None
+    total = usage.get("total_tokens") if isinstance(usage, dict) else None
+    if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
+        return total
+    return None
 
 
 def _reject_constant(name: str) -> Any:

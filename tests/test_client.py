@@ -749,3 +749,19 @@ def test_concurrency_is_bounded(raw_server: Callable[[Handler], RawServer]) -> N
     assert [r.status for r in results] == [200] * 6
     assert peak == 2
     assert client.stats.requests == 6
+
+
+def test_a_running_usage_total_in_every_chunk_is_counted_once(raw_server: Callable[[Handler], RawServer]) -> None:
+    """vLLM's continuous usage stats repeat the running total in every chunk; a negative total is no count."""
+    totals = [3, 5, 7]
+
+    async def handler(request: dict[str, Any], writer: asyncio.StreamWriter) -> None:
+        writer.write(head(transfer_encoding="chunked"))
+        pieces = [sse(chunk("x", usage={"prompt_tokens": 2, "completion_tokens": t - 2, "total_tokens": t})) for t in totals]
+        pieces.append(sse(chunk("", usage={"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": -100})))
+        await write_chunked(writer, [*pieces, b"data: [DONE]\n\n"])
+
+    server = raw_server(handler)
+    result, client = run_client(server.base_url, lambda c: c.stream("s", "/chat/completions", CHAT))
+    assert result.done and len(result.chunks) == 4
+    assert client.stats.tokens == 7 and result.tokens_counted == 7
