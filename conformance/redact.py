@@ -44,7 +44,8 @@ class Redactor:
         if not pieces:
             return None
         ordered = sorted(pieces, key=len, reverse=True)
-        return re.compile("|".join(re.escape(p) for p in ordered))
+        # Case-insensitive: some providers echo a key upper- or lower-cased in their messages.
+        return re.compile("|".join(re.escape(p) for p in ordered), re.IGNORECASE)
 
     def text(self, value: str) -> str:
         if self._pattern is None or not value:
