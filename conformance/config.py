@@ -203,20 +203,27 @@ def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[tuple[Any, ...], int]]
     if node is None:
         raise ConfigError(f"{path}:1: the file is empty; expected a top-level 'providers:' list")
     lines: dict[tuple[Any, ...], int] = {}
-    _index_lines(node, (), lines)
+    _index_lines(node, (), lines, path)
     return data, lines
 
 
-def _index_lines(node: yaml.Node, where: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
+def _index_lines(node: yaml.Node, where: tuple[Any, ...], lines: dict[tuple[Any, ...], int], path: Path) -> None:
+    """Record the line of every field, and refuse a key given twice in one mapping: YAML loaders
+    keep the last one silently, so a second ``api_key:`` would quietly replace the first."""
     lines[where] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = where + (key_node.value,)
-            _index_lines(value_node, key, lines)
+            if key in lines and isinstance(key_node, yaml.ScalarNode):
+                raise ConfigError(
+                    f"{path}:{key_node.start_mark.line + 1}: {_dotted(key)}: given twice "
+                    f"(first at line {lines[key]}); remove one"
+                )
+            _index_lines(value_node, key, lines, path)
             lines[key] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index_lines(item, where + (i,), lines)
+            _index_lines(item, where + (i,), lines, path)
 
 
 def _dotted(where: tuple[Any, ...]) -> str:

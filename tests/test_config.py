@@ -459,3 +459,18 @@ def test_header_value_with_tab_and_punctuation_is_accepted(tmp_path: Path) -> No
     path = write(tmp_path, provider_yaml("    headers:\n      X-Meta: \"a\\tb; c=d, e/f\"\n"))
     config = load_config(path, environ={})
     assert config.providers[0].headers == {"X-Meta": "a\tb; c=d, e/f"}
+
+
+def test_a_field_given_twice_is_an_error_naming_both_lines(tmp_path: Path) -> None:
+    path = tmp_path / "providers.yaml"
+    path.write_text(
+        "providers:\n"
+        "  - name: acme\n"
+        "    base_url: https://api.acme.example/v1\n"
+        "    api_key: ${ACME_KEY}\n"
+        "    models: {chat: m}\n"
+        "    api_key: ${OTHER_KEY}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"providers\.yaml:6: providers\[0\]\.api_key: given twice \(first at line 4\)"):
+        load_config(path, environ={"ACME_KEY": "k1", "OTHER_KEY": "k2"})
