@@ -63,7 +63,7 @@ def check(
 
 def all_checks() -> list[Check]:
     """Every registered check, in checklist order (section, then declaration order)."""
-    import probes  # noqa: F401  (registers the checks on import)
+    import conformance.probes  # noqa: F401  (registers the checks on import)
 
     order = {s: i for i, s in enumerate(SECTIONS)}
     return sorted(_REGISTRY.values(), key=lambda c: order.get(c.section, len(order)))

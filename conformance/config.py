@@ -58,7 +58,7 @@ class Config:
 
 @cache
 def providers_schema() -> dict[str, Any]:
-    return json.loads((resources.files("schemas") / "providers.schema.json").read_text(encoding="utf-8"))
+    return json.loads((resources.files("conformance.schemas") / "providers.schema.json").read_text(encoding="utf-8"))
 
 
 def default_providers_path() -> Path:

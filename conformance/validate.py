@@ -23,7 +23,7 @@ SCHEMA_NAMES = ("chat_completion", "chat_completion_chunk", "error_response", "m
 
 @cache
 def _validator(level: str, name: str) -> jsonschema.protocols.Validator:
-    text = (resources.files("schemas") / level / f"{name}.json").read_text(encoding="utf-8")
+    text = (resources.files("conformance.schemas") / level / f"{name}.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)

@@ -183,10 +183,10 @@ def test_a_colour_inside_another_word_is_not_the_colour_named(judge: Any) -> Non
 
 @pytest.mark.parametrize("reply", ["Red.", "**Blue**", "It is green.", "GREEN", "Reddish", "bluish", "Blueish"])
 def test_the_colour_named_in_markdown_or_any_case_passes(judge: Any, reply: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import probes.vision
+    import conformance.probes.vision as vision_probe
 
-    colour = next(c for c in probes.vision.COLOURS if c[:3] in reply.lower())
-    monkeypatch.setattr(probes.vision.random, "choice", lambda options: colour)
+    colour = next(c for c in vision_probe.COLOURS if c[:3] in reply.lower())
+    monkeypatch.setattr(vision_probe.random, "choice", lambda options: colour)
     outcome, _ = judge("vision.image_input", route(chat=lambda body: Reply(completion({"content": reply}))),
                        models={"chat": MODEL, "vision": MODEL})
     assert outcome.status == Status.PASS, outcome

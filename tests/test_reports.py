@@ -110,7 +110,7 @@ def make_result() -> RunResult:
 
 
 def results_schema() -> dict:
-    return json.loads((importlib.resources.files("schemas") / "results.schema.json").read_text(encoding="utf-8"))
+    return json.loads((importlib.resources.files("conformance.schemas") / "results.schema.json").read_text(encoding="utf-8"))
 
 
 # ----------------------------------------------------------------------------------------- JSON

@@ -21,7 +21,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-import probes
+import conformance.probes as probes
 from conformance.checks import all_checks
 from conformance.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, main
 
@@ -44,7 +44,7 @@ def write_providers(path: Path, text: str) -> Path:
 
 
 def results_schema() -> dict:
-    return json.loads((importlib.resources.files("schemas") / "results.schema.json").read_text(encoding="utf-8"))
+    return json.loads((importlib.resources.files("conformance.schemas") / "results.schema.json").read_text(encoding="utf-8"))
 
 
 def secret_slices(secret: str, width: int = 8) -> list[str]:

@@ -38,7 +38,7 @@ Path_ = tuple[str | int, ...]
 
 @cache
 def load(relpath: str) -> dict[str, Any]:
-    node = resources.files("schemas")
+    node = resources.files("conformance.schemas")
     for part in relpath.split("/"):
         node = node / part
     return json.loads(node.read_text(encoding="utf-8"))

@@ -22,7 +22,7 @@ def render_json(result: RunResult) -> str:
 @functools.lru_cache(maxsize=1)
 def results_schema() -> dict[str, Any]:
     """The draft 2020-12 schema that results.json documents follow."""
-    text = (importlib.resources.files("schemas") / SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    text = (importlib.resources.files("conformance.schemas") / SCHEMA_RESOURCE).read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -3,5 +3,5 @@
 ``compat/`` holds what real OpenAI clients need (a violation is a FAIL), ``strict/``
 holds OpenAI's published spec, faithfully (a strict-only violation is a warning);
 ``providers.schema.json`` describes the ``providers.yaml`` config file. Load them with
-``importlib.resources.files("schemas")``.
+``importlib.resources.files("conformance.schemas")``.
 """
