@@ -17,7 +17,9 @@ from typing import TextIO
 from .diff import Row, RunDiff, diff_runs
 from .errors import UsageError
 from .gating_cli import EXIT_GATE, EXIT_OK, load_results_file, positive_int
-from .report.markdown import EMOJI, md, md_code, one_line
+from .matrix import EMOJI
+from .report.markdown import md, md_code
+from .text import one_line
 from .results import Comparison, RunResult
 
 _MARK = "◀ worse"

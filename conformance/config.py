@@ -18,6 +18,7 @@ from .errors import ConfigError
 from .gate import Policy, policy_from_yaml
 from .redact import Redactor
 from .settings import Settings
+from .text import field_path
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 EMBEDDED_PREFIX = "embedded:"
@@ -227,10 +228,7 @@ def _index_lines(node: yaml.Node, where: tuple[Any, ...], lines: dict[tuple[Any,
 
 
 def _dotted(where: tuple[Any, ...]) -> str:
-    out = ""
-    for part in where:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
+    return field_path(where) or "(top level)"
 
 
 def _describe_schema_error(

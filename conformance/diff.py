@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .report.markdown import EMOJI, md, md_code, one_line
+from .matrix import EMOJI
+from .report.markdown import md, md_code
+from .text import one_line
 from .results import RunResult, WorseCheck
 from .verdict import STATUS_ORDER, Status, Verdict
 

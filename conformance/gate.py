@@ -17,6 +17,7 @@ from typing import Any
 
 from .errors import ConfigError, UsageError
 from .results import RunResult
+from .text import field_path, one_line
 from .verdict import Status
 
 _SUMMARY_CHARS = 240
@@ -178,16 +179,11 @@ def check_fail_on(result: RunResult, statuses: frozenset[Status]) -> GateReport:
 
 
 def _one_line(text: str) -> str:
-    from .report.markdown import one_line  # neutralises control characters a provider may send
-
     return one_line(text, _SUMMARY_CHARS)
 
 
 def _dotted(where: tuple[Any, ...]) -> str:
-    out = ""
-    for part in where:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+    return field_path(where)
 
 
 def _basename(file: str) -> str:

@@ -15,6 +15,7 @@ from .diff import RunDiff, diff_runs, regression_line, render_markdown, render_t
 from .errors import UsageError
 from .gate import GateReport, Policy, check_fail_on, check_requirements, parse_fail_on, parse_require_option
 from .results import Comparison, RunResult
+from .text import one_line
 from .verdict import Status
 
 EXIT_OK = 0
@@ -148,8 +149,6 @@ class RunGates:
 
 def usage_line(result: RunResult) -> str:
     """Requests and tokens per provider (tokens as the providers' ``usage`` reported them)."""
-    from .report.markdown import one_line
-
     ran = [p for p in result.providers if not p.skipped_reason]
     parts = [f"{one_line(p.name, 40)} {p.requests} requests, {p.tokens} tokens" for p in ran]
     if len(ran) > 1:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import UsageError
-from .report.markdown import SECTION_ORDER
+from .matrix import section_rank
 from .results import CheckInfo, ProviderRun, RunResult, RunSource
 from .verdict import Verdict
 
@@ -86,12 +86,11 @@ def _union_checks(results: list[RunResult]) -> list[CheckInfo]:
         for c in r.checks:
             first_seen.setdefault(c.id, len(first_seen))
             by_id[c.id] = c  # the later file's title wins: it is the newer description
-    section_rank = {s: i for i, s in enumerate(SECTION_ORDER)}
     check_rank = _checklist_rank()
     return sorted(
         by_id.values(),
         key=lambda c: (
-            section_rank.get(c.section, len(section_rank)),
+            section_rank(c.section),
             check_rank.get(c.id, len(check_rank)),
             first_seen[c.id],
         ),

@@ -247,7 +247,7 @@ def _skip(reason: str) -> None:
 def evidence_text(v: Verdict) -> str:
     """A verdict's evidence as plain text: summary, notes, schema issues, then each exchange in full."""
     from .report.html import _pretty_body, curl_command
-    from .report.markdown import clip
+    from .text import clip
 
     lines = [f"{v.status.value}: {v.summary}"]
     lines += [f"note: {n}" for n in v.notes]
@@ -273,7 +273,7 @@ def evidence_text(v: Verdict) -> str:
 
 def evidence_html(v: Verdict) -> str:
     """The evidence for pytest-html's row: escaped text only (provider output is hostile input)."""
-    from .report.markdown import visible
+    from .text import visible
 
     text = html.escape(visible(evidence_text(v)), quote=True)
     return (

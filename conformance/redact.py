@@ -13,7 +13,16 @@ from typing import Any
 
 MASK = "[REDACTED]"
 MIN_SECRET_SLICE = 8
-_SENSITIVE_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "proxy-authorization", "cookie", "set-cookie"})
+SECRET_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "proxy-authorization", "cookie", "set-cookie"})
+"""Headers whose value is a credential whatever it looks like: masked whole in evidence, and sent
+as ``$API_KEY`` in the copy-as-curl command."""
+_SECRET_HINTS = ("auth", "key", "token", "secret", "cookie")
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether a configured header's value should be treated as a secret (its name says so)."""
+    lowered = name.lower()
+    return lowered in SECRET_HEADERS or any(hint in lowered for hint in _SECRET_HINTS)
 
 
 class Redactor:
@@ -77,7 +86,7 @@ class Redactor:
         result: dict[str, str] = {}
         for name, val in headers:
             lowered = name.lower()
-            if lowered in _SENSITIVE_HEADERS:
+            if lowered in SECRET_HEADERS:
                 scheme, _, rest = val.partition(" ")
                 # Keep only a real scheme word ("Bearer"): a bare key followed by text must not survive.
                 is_scheme = scheme.isascii() and scheme.isalpha() and len(scheme) <= 16

@@ -7,7 +7,8 @@ from typing import Any
 
 from .verdict import Status, Verdict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: verdicts carry their reason code. Version 1 files are still read (their verdicts have no code)."""
 
 
 @dataclass

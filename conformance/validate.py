@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema
 
+from .text import excerpt, json_path
 from .verdict import SchemaIssue
 
 COMPAT = "compat"
@@ -30,13 +31,6 @@ def _validator(level: str, name: str) -> jsonschema.protocols.Validator:
     return cls(schema)
 
 
-def json_path(parts: Iterable[Any]) -> str:
-    path = "$"
-    for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
-
-
 def validate(name: str, document: Any, where: str = "response") -> list[SchemaIssue]:
     """Every compat violation, plus the strict violations that compat did not already report."""
     issues: list[SchemaIssue] = []
@@ -48,7 +42,7 @@ def validate(name: str, document: Any, where: str = "response") -> list[SchemaIs
             if key in seen:
                 continue
             seen.add(key)
-            issues.append(SchemaIssue(schema=name, level=level, path=path, message=_short(error.message), where=where))
+            issues.append(SchemaIssue(schema=name, level=level, path=path, message=excerpt(error.message, 300), where=where))
     return issues
 
 
@@ -56,5 +50,3 @@ def has_compat_issue(issues: Iterable[SchemaIssue]) -> bool:
     return any(i.level == COMPAT for i in issues)
 
 
-def _short(message: str, limit: int = 300) -> str:
-    return message if len(message) <= limit else message[: limit - 3] + "..."

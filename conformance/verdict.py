@@ -1,6 +1,8 @@
 """Verdicts and the evidence behind them: plain dataclasses, no behaviour beyond (de)serialisation.
 
-Everything a reporter shows comes from these objects, so they hold only redacted text.
+A check decides an :class:`Outcome` (status, stable reason code, summary); the runner turns it
+into a :class:`Verdict` with the evidence it gathered. Everything a reporter shows comes from
+these objects, so they hold only redacted text.
 """
 
 from __future__ import annotations
@@ -51,6 +53,47 @@ class Measures(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check decided. ``reason`` is a stable code (``no_done``, ``clean_4xx``): tests, diffs
+    and filters key on ``status/reason``; people read ``summary``, whose wording may change."""
+
+    status: Status
+    reason: str
+    summary: str
+    dependents_may_run: bool = False
+    """A failed prerequisite that found a way round (e.g. the base URL that does work), so the
+    checks depending on it can still be judged instead of skipped."""
+
+    @property
+    def code(self) -> str:
+        return f"{self.status.value}/{self.reason}"
+
+
+def passed(reason: str, summary: str) -> Outcome:
+    return Outcome(Status.PASS, reason, summary)
+
+
+def failed(reason: str, summary: str, *, dependents_may_run: bool = False) -> Outcome:
+    return Outcome(Status.FAIL, reason, summary, dependents_may_run)
+
+
+def warned(reason: str, summary: str) -> Outcome:
+    return Outcome(Status.WARN, reason, summary)
+
+
+def unsupported(reason: str, summary: str) -> Outcome:
+    return Outcome(Status.UNSUPPORTED, reason, summary)
+
+
+def skipped(reason: str, summary: str) -> Outcome:
+    return Outcome(Status.SKIP, reason, summary)
+
+
+def inconclusive(reason: str, summary: str) -> Outcome:
+    return Outcome(Status.ERROR, reason, summary)
 
 
 @dataclass
@@ -113,10 +156,21 @@ class Verdict:
     duration_ms: float = 0.0
     runs: list[str] | None = None
     """With ``--repeat N``: the status of each run, in order (the pass rate); None otherwise."""
+    reason: str = ""
+    """The outcome's stable code (see :class:`Outcome`); empty only for verdicts read from a results
+    file written before codes existed (schema version 1)."""
+
+    @property
+    def code(self) -> str:
+        """``status/reason``, or the bare status for a verdict read from a results file without codes."""
+        return f"{self.status.value}/{self.reason}" if self.reason else self.status.value
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["status"] = self.status.value
+        # The code beside the status it qualifies, wherever the field sits in the dataclass.
+        reason = data.pop("reason")
+        data = {**{k: data.pop(k) for k in ("check_id", "provider", "status", "summary")}, "reason": reason, **data}
         if self.runs is None:  # optional in results.json: a single run's file is unchanged
             del data["runs"]
         return data
@@ -138,6 +192,7 @@ class Verdict:
             provider=data["provider"],
             status=Status(data["status"]),
             summary=data["summary"],
+            reason=data.get("reason", ""),
             exchanges=exchanges,
             schema_issues=[SchemaIssue(**s) for s in data.get("schema_issues", [])],
             notes=list(data.get("notes", [])),

@@ -67,7 +67,7 @@ def test_merge_makes_one_matrix_and_keeps_each_runs_metadata(two_runs: tuple[Pat
     assert report(a, b, "--out", out) == EXIT_OK
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(results_schema()).validate(data)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert [p["name"] for p in data["providers"]] == ["reference", "lenient-local", "old-gateway"]
     assert len(data["results"]) == 3 * len(rs.demo_result().checks)
     assert data["sources"] == [

@@ -153,8 +153,28 @@ def test_schema_allows_nulls_and_rejects_wrong_version() -> None:
     assert data["providers"][2]["skipped_reason"] is not None and data["providers"][0]["skipped_reason"] is None
     assert any(e["response"] is None for r in data["results"] for e in r["exchanges"])
     validator.validate(data)
-    data["schema_version"] = 2
+    data["schema_version"] = 3
     assert not validator.is_valid(data)
+
+
+def test_version_1_files_without_reason_codes_are_still_read(tmp_path: Path) -> None:
+    data = make_result().to_dict()
+    assert data["schema_version"] == 2 and all("reason" in r for r in data["results"])
+    data["schema_version"] = 1
+    for verdict in data["results"]:
+        del verdict["reason"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    loaded = load_results(path)
+    assert [v.reason for v in loaded.verdicts] == [""] * len(loaded.verdicts)
+    assert [v.code for v in loaded.verdicts] == [v.status.value for v in loaded.verdicts]
+    rewritten = json.loads(render_json(loaded))
+    assert rewritten["schema_version"] == 2
+    jsonschema.Draft202012Validator(results_schema()).validate(rewritten)
+    # a version 2 file must carry the codes
+    del data["results"][0]["reason"]
+    data["schema_version"] = 2
+    assert not jsonschema.Draft202012Validator(results_schema()).is_valid(data)
 
 
 def test_write_reports(tmp_path: Path) -> None:

@@ -99,7 +99,7 @@ def test_the_four_reports_are_written_and_valid(planted_run: tuple[Path, str, st
     assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(results_schema()).validate(data)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     suites = ET.parse(out / "junit.xml").getroot()
     cases = suites.findall(".//testcase")
     assert len(cases) == len(STABLE_CHECK_IDS)

@@ -20,16 +20,9 @@ from typing import Any
 
 from ..results import CheckInfo, ProviderRun, RunResult, WorseCheck
 from ..verdict import STATUS_ORDER, Exchange, RequestRecord, Status, Verdict
-from .markdown import (
-    clip,
-    matrix_providers,
-    one_line,
-    ordered_checks,
-    score,
-    skipped_providers,
-    verdict_index,
-    visible,
-)
+from ..matrix import matrix_providers, ordered_checks, score, skipped_providers, verdict_index
+from ..redact import SECRET_HEADERS
+from ..text import clip, one_line, visible
 
 BODY_CAP = 20_000
 """Most characters of any one body (request, response, SSE lines, curl command) the page shows."""
@@ -60,7 +53,6 @@ _RESERVED_IDS = frozenset(
     {"evidence", "panel", "panel-title", "panel-body", "panel-close", "filter", "section", "search", "matrix",
      "legend", "run", "skipped", "notes", "shown", "tip", "sources", "comparison"}
 )
-_SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key"})
 _DROP_FROM_CURL = frozenset({"content-length", "host"})
 
 
@@ -151,7 +143,7 @@ def curl_command(request: RequestRecord) -> str:
             continue
         if lname == "authorization":
             parts.append('-H "Authorization: Bearer $API_KEY"')
-        elif lname in _SECRET_HEADERS:
+        elif lname in SECRET_HEADERS:
             parts.append(f'-H "{lname}: $API_KEY"')
         else:
             parts.append("-H " + shell_quote(f"{name}: {value}"))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..results import RunResult
+from ..text import clip, json_path
 
 SCHEMA_RESOURCE = "results.schema.json"
 _MAX_MESSAGE = 300
@@ -26,26 +27,10 @@ def results_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-def _json_path(parts: Any) -> str:
-    out = "$"
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif isinstance(part, str) and part.isidentifier():
-            out += f".{part}"
-        else:
-            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
-    return out
-
-
 def _order_key(error: Any) -> tuple:
     # Document order: compare path elements pairwise; ints (indices) and strs never mix per level
     # in a well-formed document, but tag them so the comparison can never raise.
     return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in error.absolute_path)
-
-
-def _short(text: str, limit: int = _MAX_MESSAGE) -> str:
-    return text if len(text) <= limit else text[:limit] + f"... ({len(text) - limit} more chars)"
 
 
 def validate_results(data: Any, *, source: str = "<results>") -> None:
@@ -57,8 +42,8 @@ def validate_results(data: Any, *, source: str = "<results>") -> None:
     if errors:
         first = errors[0]
         raise ValueError(
-            f"{source}: not a valid results file at {_json_path(first.absolute_path)}: "
-            f"{_short(first.message)}"
+            f"{source}: not a valid results file at {json_path(first.absolute_path)}: "
+            f"{clip(first.message, _MAX_MESSAGE)}"
             + (f" (and {len(errors) - 1} more violation(s))" if len(errors) > 1 else "")
         )
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from ..results import RunResult
 from ..verdict import Status, Verdict
-from .markdown import ordered_checks
+from ..matrix import ordered_checks
 
 # Everything outside the XML 1.0 Char production (C0 controls bar tab/newline/CR, lone surrogates,
 # U+FFFE/U+FFFF) makes a document ill-formed, whatever escaping is used: strip it.

@@ -1,110 +1,14 @@
-"""summary.md: the matrix as a GitHub-flavoured Markdown table.
-
-Also home to the small helpers the other reporters share (check order, matrix columns, scores,
-making hostile text visible), so every report lays the matrix out the same way.
-"""
+"""summary.md: the matrix as a GitHub-flavoured Markdown table, and the escaping that keeps
+provider text inert in Markdown (used by diff and compare too)."""
 
 from __future__ import annotations
 
 import re
 
-from ..results import CheckInfo, ProviderRun, RunResult
+from ..matrix import EMOJI, matrix_providers, ordered_checks, score, skipped_providers, verdict_index
+from ..results import RunResult
+from ..text import one_line, plural
 from ..verdict import Status, Verdict
-
-SECTION_ORDER: tuple[str, ...] = (
-    "base_url", "auth", "models", "chat", "system", "vision",
-    "tools", "streaming", "tokens", "errors", "limits", "extras",
-)
-
-EMOJI: dict[Status, str] = {
-    Status.PASS: "✅",
-    Status.FAIL: "❌",
-    Status.WARN: "⚠️",
-    Status.UNSUPPORTED: "🚫",
-    Status.SKIP: "⏭️",
-    Status.ERROR: "💥",
-}
-
-# Characters that change how surrounding text is displayed without being visible themselves:
-# C0/C1 controls (bar tab and newline), bidi embeddings/overrides/isolates and marks, lone surrogates.
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-
-
-def visible(text: str) -> str:
-    """Replace control, bidi-override and lone-surrogate characters by a visible ``\\uXXXX``."""
-    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, with a note saying how much was cut."""
-    if len(text) <= limit:
-        return text
-    return text[:limit] + f"… (truncated {len(text) - limit} chars)"
-
-
-def one_line(text: str, limit: int | None = None) -> str:
-    """Collapse all whitespace runs (newlines included) to one space, make it visible, cut it."""
-    text = " ".join(str(text).split())
-    if limit is not None:
-        text = clip(text, limit)
-    return visible(text)
-
-
-def ordered_checks(result: RunResult) -> list[CheckInfo]:
-    """Checks grouped by section (the checklist order, then other sections as first met).
-
-    Verdicts whose check is not listed in ``result.checks`` get a synthesised entry, so nothing
-    a run produced is silently left out of a report.
-    """
-    checks = list(result.checks)
-    known = {c.id for c in checks}
-    for v in result.verdicts:
-        if v.check_id not in known:
-            known.add(v.check_id)
-            section = v.check_id.split(".", 1)[0] if "." in v.check_id else "other"
-            checks.append(CheckInfo(id=v.check_id, section=section, title="", measures=""))
-    sections: list[str] = []
-    for c in checks:
-        if c.section not in sections:
-            sections.append(c.section)
-    rank = {s: i for i, s in enumerate(SECTION_ORDER)}
-    first_seen = {s: i for i, s in enumerate(sections)}
-    sections.sort(key=lambda s: (rank.get(s, len(SECTION_ORDER)), first_seen[s]))
-    return [c for s in sections for c in checks if c.section == s]
-
-
-def matrix_providers(result: RunResult) -> list[ProviderRun]:
-    """The matrix columns: providers that ran, plus any provider a verdict names but the run does not."""
-    cols = [p for p in result.providers if not p.skipped_reason]
-    named = {p.name for p in result.providers}
-    for v in result.verdicts:
-        if v.provider not in named:
-            named.add(v.provider)
-            cols.append(ProviderRun(name=v.provider, base_url="", models={}))
-    return cols
-
-
-def skipped_providers(result: RunResult) -> list[ProviderRun]:
-    return [p for p in result.providers if p.skipped_reason]
-
-
-def score(result: RunResult, provider: str) -> tuple[int, int]:
-    """(passed, applicable), where applicable counts every verdict that is not ``skip``."""
-    verdicts = [v for v in result.verdicts if v.provider == provider]
-    passed = sum(1 for v in verdicts if v.status == Status.PASS)
-    applicable = sum(1 for v in verdicts if v.status != Status.SKIP)
-    return passed, applicable
-
-
-def verdict_index(result: RunResult) -> dict[tuple[str, str], Verdict]:
-    """(provider, check id) → verdict; the first one wins if a run repeated a pair."""
-    index: dict[tuple[str, str], Verdict] = {}
-    for v in result.verdicts:
-        index.setdefault((v.provider, v.check_id), v)
-    return index
-
 
 # --------------------------------------------------------------------------------------------------
 
@@ -143,7 +47,7 @@ def render_markdown(result: RunResult) -> str:
         f"conformance {md(result.tool_version, 60)}"
     )
     if result.sources:
-        meta += f" · merged from {len(result.sources)} run" + ("s" if len(result.sources) != 1 else "")
+        meta += f" · merged from {plural(len(result.sources), 'run')}"
     if result.interrupted:
         meta += " · ⚠️ **interrupted** (results incomplete)"
     lines += [meta, ""]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..results import RunResult
 from ..verdict import Status
-from .markdown import matrix_providers, one_line, ordered_checks, score, skipped_providers, verdict_index
+from ..matrix import matrix_providers, ordered_checks, score, skipped_providers, verdict_index
+from ..text import one_line
 
 WORD: dict[Status, str] = {
     Status.PASS: "pass",
