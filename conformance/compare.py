@@ -8,46 +8,18 @@ saved results file (``FILE.json``, or ``FILE.json#PROVIDER`` when the file holds
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
-from .diff import Row, RunDiff, diff_runs
+from .diff import Row, RunDiff
 from .errors import UsageError
-from .gating_cli import EXIT_GATE, EXIT_OK, load_results_file, positive_int
 from .matrix import EMOJI
 from .report.markdown import md, md_code
 from .text import one_line
-from .results import Comparison, RunResult
+from .results import RunResult
 
 _MARK = "◀ worse"
 _SUMMARY_CHARS = 240
-
-
-def add_compare_command(commands: argparse._SubParsersAction) -> None:
-    compare = commands.add_parser(
-        "compare", help="the switch question: list every check where provider B is worse than provider A",
-        description="A and B are each a provider name from the providers file (run now, side by side) or a saved "
-        "results file (FILE.json, or FILE.json#PROVIDER when it holds several providers). Worse means later in "
-        "pass, warn, unsupported, skip, error, fail (no verdict is worst). Exit 1 when B is worse on any check "
-        "(unless --allow-regressions), 2 on a usage or configuration error, 130 when interrupted.",
-    )
-    compare.add_argument("a", metavar="A", help="what you use now: provider name, FILE.json or FILE.json#PROVIDER")
-    compare.add_argument("b", metavar="B", help="the candidate: provider name, FILE.json or FILE.json#PROVIDER")
-    compare.add_argument("--providers", metavar="FILE", type=Path, default=None,
-                         help="providers file for provider names (default: ./providers.yaml, or the built-in one)")
-    compare.add_argument("--check", metavar="ID_OR_GLOB", action="append", default=[],
-                         help="when running: only matching checks (repeatable)")
-    compare.add_argument("--repeat", metavar="N", type=positive_int, default=1, help="when running: run each check N times")
-    compare.add_argument("--max-tokens-total", metavar="N", type=positive_int, default=None,
-                         help="when running: stop starting requests after N tokens in all")
-    compare.add_argument("--out", metavar="DIR", type=Path, default=Path("reports/latest"),
-                         help="when running: output directory of the reports (default: reports/latest)")
-    compare.add_argument("--format", choices=("text", "md"), default="text", help="text (default), or md for a PR comment")
-    compare.add_argument("--allow-regressions", action="store_true", help="exit 0 even when B is worse somewhere")
-    compare.add_argument("--no-color", action="store_true", help="plain terminal output (also when NO_COLOR is set)")
 
 
 @dataclass(frozen=True)
@@ -78,35 +50,6 @@ def provider_of_file(side: Side, result: RunResult) -> str:
     if len(ran) != 1:
         raise UsageError(f"{side.file}: holds {len(ran)} providers that ran ({', '.join(ran)}); name one as {side.file}#PROVIDER")
     return ran[0]
-
-
-def command_compare(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from .cli import EXIT_INTERRUPTED, run_providers, write_and_show
-
-    a, b = parse_side(args.a), parse_side(args.b)
-    results: dict[Side, RunResult] = {s: load_results_file(s.file) for s in (a, b) if s.file is not None}
-    names = {s: provider_of_file(s, results[s]) if s.file is not None else s.provider for s in (a, b)}
-    to_run = [names[s] for s in (a, b) if s.file is None]
-    if len(to_run) == 2 and to_run[0] == to_run[1]:
-        raise UsageError(f"A and B are the same provider {to_run[0]!r}")
-    run: RunResult | None = None
-    interrupted = False
-    if to_run:
-        run, interrupted = run_providers(
-            args.providers, to_run, args.check, repeat=args.repeat, max_tokens_total=args.max_tokens_total
-        )
-        for side in (a, b):
-            results.setdefault(side, run)
-    diff = diff_runs(results[a], results[b], old_label=a.given, new_label=b.given, pairs=[(names[a], names[b])])
-    if run is not None:
-        if b.file is None:  # B is a column of this run's matrix: its worse cells can be highlighted
-            run.comparison = Comparison(baseline=f"provider {names[a]}" if a.file is None else a.given, worse=diff.worse_checks())
-        write_and_show(run, args.out, no_color=args.no_color)
-    out = out or sys.stdout
-    out.write(render_compare_markdown(diff) if args.format == "md" else render_compare_text(diff))
-    if interrupted:
-        return EXIT_INTERRUPTED
-    return EXIT_GATE if diff.regressions and not args.allow_regressions else EXIT_OK
 
 
 def _worse_line(row: Row) -> str:

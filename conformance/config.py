@@ -15,7 +15,7 @@ import jsonschema
 import yaml
 
 from .errors import ConfigError
-from .gate import Policy, policy_from_yaml
+from .policy import Policy, policy_from_yaml
 from .redact import Redactor
 from .settings import Settings
 from .text import field_path

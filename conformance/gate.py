@@ -1,9 +1,7 @@
-"""Requirements and policies: does a run let a CI job go ahead?
+"""Gates: does a run let a CI job go ahead?
 
-A policy names the checks an application relies on (``require``, ids or globs) and which
-verdicts other than ``pass`` it tolerates for them (``allow``). It comes from ``--require`` and
-from ``requirements:`` blocks in providers.yaml (global, and per provider, where it adds to the
-global one). ``--fail-on fail,error`` is the simpler audit policy: any such verdict, on any
+A policy (``conformance.policy``) names the checks an application relies on and the verdicts it
+tolerates for them. ``--fail-on fail,error`` is the simpler audit policy: any such verdict, on any
 check, breaks the gate. Each broken rule is one line naming the provider, the check, the verdict,
 the rule (and where it was written) and the verdict's summary.
 """
@@ -11,64 +9,28 @@ the rule (and where it was written) and the verdict's summary.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
 
-from .errors import ConfigError, UsageError
-from .results import RunResult
-from .text import field_path, one_line
+from .config import ProviderConfig
+from .diff import RunDiff, diff_runs, regression_line
+from .errors import UsageError
+from .merge import load_one
+from .policy import Policy, Requirement
+from .registry import Check
+from .results import Comparison, RunResult
+from .text import one_line
 from .verdict import Status
 
 _SUMMARY_CHARS = 240
 
 
-@dataclass(frozen=True)
-class Requirement:
-    pattern: str
-    """A check id or an fnmatch glob (``tools.*``)."""
-    origin: str
-    """Where it was written: ``--require`` or ``providers.yaml:12``."""
-
-    def matches(self, check_id: str) -> bool:
-        return fnmatch.fnmatchcase(check_id, self.pattern)
-
-    def describe(self) -> str:
-        return f"{self.origin} {self.pattern!r}"
-
-
-@dataclass(frozen=True)
-class Policy:
-    require: tuple[Requirement, ...] = ()
-    allow_warn: bool = True
-    """A tolerated deviation (or "flaky k/N" with --repeat) is good enough by default."""
-    allow_unsupported: bool = False
-    """A required feature that is cleanly refused is still missing."""
-    allow_skip: bool = False
-    """A required check that was not applicable (no vision model, failed prerequisite) was not shown to work."""
-
-    @property
-    def allowed(self) -> tuple[Status, ...]:
-        extra = [(self.allow_warn, Status.WARN), (self.allow_unsupported, Status.UNSUPPORTED), (self.allow_skip, Status.SKIP)]
-        return (Status.PASS, *(status for ok, status in extra if ok))
-
-    def requiring(self, more: Iterable[Requirement]) -> "Policy":
-        known = set(self.require)
-        return replace(self, require=self.require + tuple(r for r in more if r not in known))
-
-    def requirement_for(self, check_id: str) -> Requirement | None:
-        return next((r for r in self.require if r.matches(check_id)), None)
-
-
-def known_check_ids() -> list[str]:
-    from .checks import all_checks  # late: the registry imports the probes, which import config
-
-    return [c.id for c in all_checks()]
-
-
-def parse_require_option(values: Iterable[str]) -> list[Requirement]:
-    """``--require a,b --require c``; every pattern must match a check (exit 2 otherwise)."""
-    ids = known_check_ids()
+def parse_require_option(values: Iterable[str], ids: Iterable[str]) -> list[Requirement]:
+    """``--require a,b --require c``; every pattern must match one of ``ids`` (exit 2 otherwise)."""
+    ids = list(ids)
     found: list[Requirement] = []
     for value in values:
         for pattern in (part.strip() for part in value.split(",")):
@@ -92,32 +54,6 @@ def parse_fail_on(values: Iterable[str]) -> frozenset[Status]:
                 names = ", ".join(s.value for s in Status)
                 raise UsageError(f"--fail-on {word!r} is not a verdict (one of: {names})") from None
     return frozenset(statuses)
-
-
-def policy_from_yaml(
-    base: Policy, block: Mapping[str, Any] | None, where: tuple[Any, ...], file: str, line_of: Callable[[tuple[Any, ...]], Any]
-) -> Policy:
-    """A ``requirements:`` block (already schema-checked) on top of ``base``: its patterns are
-    added, its ``allow`` keys override. A pattern that matches no check is a config error."""
-    if not block:
-        return base
-    ids = known_check_ids()
-    added: list[Requirement] = []
-    for index, pattern in enumerate(block.get("require") or []):
-        at = where + ("require", index)
-        if not any(fnmatch.fnmatchcase(i, pattern) for i in ids):
-            raise ConfigError(
-                f"{file}:{line_of(at)}: {_dotted(at)}: {pattern!r} matches no check; see `conformance list-checks`"
-            )
-        added.append(Requirement(pattern, f"{_basename(file)}:{line_of(at)}"))
-    allow = block.get("allow") or {}
-    policy = base.requiring(added)
-    return replace(
-        policy,
-        allow_warn=allow.get("warn", policy.allow_warn),
-        allow_unsupported=allow.get("unsupported", policy.allow_unsupported),
-        allow_skip=allow.get("skip", policy.allow_skip),
-    )
 
 
 @dataclass
@@ -182,9 +118,78 @@ def _one_line(text: str) -> str:
     return one_line(text, _SUMMARY_CHARS)
 
 
-def _dotted(where: tuple[Any, ...]) -> str:
-    return field_path(where)
+@dataclass
+class RunGates:
+    """What decides ``run``'s exit code 1, read from the options and providers.yaml before the run
+    (so a bad option or baseline file is exit 2 before any request is sent)."""
 
+    policies: dict[str, Policy]
+    fail_on: frozenset[Status]
+    baseline: RunResult | None = None
+    baseline_label: str = ""
+    allow_regressions: bool = False
+    diff: RunDiff | None = field(default=None, init=False)
 
-def _basename(file: str) -> str:
-    return file.replace("\\", "/").rsplit("/", 1)[-1]
+    @classmethod
+    def build(
+        cls,
+        providers: list[ProviderConfig],
+        check_ids: list[str],
+        *,
+        require: list[str],
+        fail_on: list[str],
+        baseline: Path | None = None,
+        allow_regressions: bool = False,
+    ) -> RunGates:
+        """The gates of ``--require``, ``--fail-on``, ``--baseline`` and the providers' ``requirements:``."""
+        extra = parse_require_option(require, check_ids)
+        policies = {p.name: p.policy.requiring(extra) for p in providers}
+        loaded = load_one(baseline) if baseline is not None else None
+        if allow_regressions and loaded is None:
+            raise UsageError("--allow-regressions needs --baseline")
+        return cls(policies, parse_fail_on(fail_on), loaded, str(baseline or ""), allow_regressions)
+
+    def with_required(self, checks: list[Check], every: list[Check]) -> list[Check]:
+        """The selected checks plus every required one among ``every``, so ``--check`` cannot hide a requirement."""
+        required = {c.id for c in every for p in self.policies.values() if p.requirement_for(c.id)}
+        return [c for c in every if c in checks or c.id in required]
+
+    def compare(self, result: RunResult) -> None:
+        """Against the baseline (if any); the worse cells go into the results for the reports."""
+        if self.baseline is None:
+            return
+        self.diff = diff_runs(self.baseline, result, old_label=self.baseline_label, new_label="this run")
+        result.comparison = Comparison(baseline=self.baseline_label, worse=self.diff.worse_checks())
+
+    def finish(self, result: RunResult, out: TextIO | None = None) -> bool:
+        """Print one line per broken rule (or that the gates held); True when a gate is broken."""
+        out = out or sys.stdout
+        reports: list[GateReport] = []
+        lines: list[str] = []
+        if any(p.require for p in self.policies.values()):
+            reports.append(check_requirements(result, self.policies))
+        if self.fail_on:
+            reports.append(check_fail_on(result, self.fail_on))
+        for report in reports:
+            lines += report.lines
+        regressions = self.diff.regressions if self.diff else []
+        if self.diff is not None:
+            lines += [regression_line(r, self.baseline_label) for r in regressions]
+            lines += [f"note: {n}" for n in self.diff.notes]
+        if not reports and self.diff is None:
+            return False
+        for line in lines:
+            out.write(line + "\n")
+        broken = any(r.broken for r in reports) or (bool(regressions) and not self.allow_regressions)
+        if broken:
+            out.write("gate: FAILED (exit 1)\n")
+            return True
+        held = []
+        judged = sum(r.judged for r in reports)
+        if reports:
+            held.append(f"{judged} verdict(s) judged")
+        if self.diff is not None:
+            held.append(f"{len(self.diff.rows)} check(s) compared with {self.baseline_label}" + (
+                f", {len(regressions)} regression(s) allowed" if regressions else ", no regression"))
+        out.write(f"gate: passed ({'; '.join(held)})\n")
+        return False

@@ -20,8 +20,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
+from .checklist import check_ids
 from .errors import UsageError
 from .matrix import section_rank
+from .report.json_report import load_results
 from .results import CheckInfo, ProviderRun, RunResult, RunSource
 from .verdict import Verdict
 
@@ -36,8 +38,6 @@ class Loaded:
 
 def load_many(paths: list[Path]) -> list[Loaded]:
     """Read and validate every file; a bad one is a :class:`UsageError` that names it."""
-    from .report.json_report import load_results
-
     loaded = []
     for path in paths:
         try:
@@ -52,6 +52,11 @@ def load_many(paths: list[Path]) -> list[Loaded]:
             # load_results already names the file and the JSON path of the first problem.
             raise UsageError(str(exc)) from None
     return loaded
+
+
+def load_one(path: Path) -> RunResult:
+    """One results file (errors name the file and the JSON path of the problem)."""
+    return load_many([path])[0].result
 
 
 def _sources_of(item: Loaded) -> list[RunSource]:
@@ -73,9 +78,7 @@ def _sources_of(item: Loaded) -> list[RunSource]:
 
 
 def _checklist_rank() -> dict[str, int]:
-    from .checks import all_checks
-
-    return {c.id: i for i, c in enumerate(all_checks())}
+    return {check_id: i for i, check_id in enumerate(check_ids())}
 
 
 def _union_checks(results: list[RunResult]) -> list[CheckInfo]:

@@ -18,7 +18,7 @@ a curl command, keys redacted) is added to its row of the HTML report.
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import html
 import warnings
 from pathlib import Path
@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .config import Config, ProviderConfig
+    from .config import ProviderConfig
     from .results import RunResult
+    from .session import Session
     from .verdict import Verdict
 
 _RUN = pytest.StashKey["ConformanceRun"]()
@@ -125,9 +126,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 class ConformanceRun:
     """The providers file, what is selected from it, and (once an item needs it) the run's result."""
 
-    def __init__(self, config: Config, providers: list[ProviderConfig], check_ids: list[str], out: Path | None) -> None:
-        self.config = config
-        self.providers = providers
+    def __init__(self, session: Session, check_ids: list[str], out: Path | None) -> None:
+        self.session = session
+        self.providers: list[ProviderConfig] = session.providers
         self.check_ids = check_ids
         self.out = out
         self.result: RunResult | None = None
@@ -136,23 +137,22 @@ class ConformanceRun:
 
     @classmethod
     def from_options(cls, path: Path, *, providers: list[str], checks: list[str], out: str | None) -> ConformanceRun:
-        from .checks import select_checks
-        from .config import load_config, select_providers
+        from .checklist import select_checks
         from .errors import ConfigError, UsageError
+        from .session import Session
 
         try:
-            config = load_config(path)
-            chosen = select_providers(config, providers, option="--conformance-provider")
-            check_ids = [c.id for c in select_checks(checks)]
+            session = Session.open(path, providers, option="--conformance-provider")
+            check_ids = [c.id for c in select_checks(checks, option="--conformance-check")]
         except (ConfigError, UsageError) as exc:
             raise pytest.UsageError(f"conformance: {exc}") from None
-        return cls(config, chosen, check_ids, Path(out) if out else None)
+        return cls(session, check_ids, Path(out) if out else None)
 
     def make_nodes(self, session: pytest.Session) -> list[ProviderNode]:
         nodes = []
         for provider in self.providers:
             # nodeid given explicitly: the ids are "acme::tools.named", not "<rootdir>::acme::...".
-            node = ProviderNode.from_parent(session, name=provider.name, nodeid=provider.name, path=self.config.path)
+            node = ProviderNode.from_parent(session, name=provider.name, nodeid=provider.name, path=self.session.config.path)
             node.add_marker("conformance")
             nodes.append(node)
         return nodes
@@ -167,21 +167,20 @@ class ConformanceRun:
         return self.result.verdict(provider, check_id)
 
     def _run(self, selected: list[ConformanceItem]) -> None:
-        from .checks import all_checks
-        from .cli import _redactor
-        from .runner import RunState, run_checks
+        from .checklist import all_checks
+        from .session import Session
 
         providers = {i.provider for i in selected}
         checks = {i.check_id for i in selected}
-        state = RunState(
-            providers=[p for p in self.providers if p.name in providers],
-            checks=[c for c in all_checks() if c.id in checks],
-            redactor=_redactor(self.config),
-        )
+        session = dataclasses.replace(self.session, providers=[p for p in self.providers if p.name in providers])
+        state = session.plan([c for c in all_checks() if c.id in checks])
         try:
-            self.result = asyncio.run(run_checks(state))
+            self.result, interrupted = Session.run(state)
         except Exception as exc:  # noqa: BLE001 - every item must report it, not only the first
-            self.crash = f"{type(exc).__name__}: {state.redactor.text(str(exc))}"
+            self.crash = f"{type(exc).__name__}: {session.redactor.text(str(exc))}"
+            return
+        if interrupted:  # the partial reports are still written at session finish; pytest stops as on any Ctrl-C
+            raise KeyboardInterrupt
 
 
 class ProviderNode(pytest.Collector):

@@ -33,6 +33,7 @@ def combine_runs(verdicts: list[Verdict]) -> Verdict:
     worst = verdicts[worst_index]
     works = sum(1 for s in statuses if s in _WORKS)
 
+    reason = ""
     if len(tally) == 1:
         base, status = verdicts[0], statuses[0]
         summary = f"{base.summary} (same verdict in {n}/{n} runs)"
@@ -43,6 +44,7 @@ def combine_runs(verdicts: list[Verdict]) -> Verdict:
         summary = f"{base.summary} (warn in {tally[Status.WARN]}/{n} runs, pass in the others)"
     elif works:
         base, status, shown = worst, Status.WARN, worst_index
+        reason = "flaky"
         summary = f"flaky {works}/{n}: worked in {works} of {n} runs ({counts}); run {worst_index + 1}: {worst.status.value}: {worst.summary}"
     else:
         base, status, shown = worst, worst.status, worst_index
@@ -60,6 +62,7 @@ def combine_runs(verdicts: list[Verdict]) -> Verdict:
         notes=notes + base.notes,
         duration_ms=round(sum(v.duration_ms for v in verdicts), 1),
         runs=[s.value for s in statuses],
+        reason=reason or base.reason,
     )
 
 
@@ -81,4 +84,5 @@ def cut_short(verdicts: list[Verdict], stop: Verdict) -> Verdict:
         notes=notes + stop.notes,
         duration_ms=round(sum(v.duration_ms for v in verdicts), 1),
         runs=[v.status.value for v in verdicts],
+        reason=stop.reason,
     )

@@ -18,15 +18,16 @@ from datetime import datetime, timezone
 
 from . import __version__
 from .budget import BudgetExhausted, TokenBudget
-from .checks import Check, with_prerequisites
 from .client import ProviderClient
 from .config import ProviderConfig
+from .context import CheckContext, SharedRequests
 from .embedded import start_embedded
-from .probe import Outcome, Probe, SharedRequests
+from .judge import COMMON_REASONS, Decided
 from .redact import Redactor
+from .registry import Check
 from .repeat import combine_runs, cut_short
 from .results import CheckInfo, ProviderRun, RunResult
-from .verdict import Status, Verdict
+from .verdict import Outcome, Status, Verdict
 
 ProgressCallback = Callable[["RunState", Verdict], None]
 _DEPENDENCY_OK = frozenset({Status.PASS, Status.WARN})
@@ -38,7 +39,10 @@ class RunState:
 
     providers: list[ProviderConfig]
     checks: list[Check]
+    """The checks to report."""
     redactor: Redactor
+    prerequisites: list[Check] = field(default_factory=list)
+    """Checks run only because a reported one depends on them (``--check`` selected a subset)."""
     started: float = field(default_factory=time.time)
     verdicts: list[Verdict] = field(default_factory=list)
     provider_runs: dict[str, ProviderRun] = field(default_factory=dict)
@@ -61,7 +65,9 @@ class RunState:
                     continue
                 for check in self.checks:
                     if (provider.name, check.id) not in done:
-                        verdicts.append(Verdict(check.id, provider.name, Status.ERROR, "run interrupted before this check finished"))
+                        verdicts.append(Verdict(
+                            check.id, provider.name, Status.ERROR, "run interrupted before this check finished", reason="interrupted",
+                        ))
         order = {c.id: i for i, c in enumerate(self.checks)}
         names = [p.name for p in self.providers]
         verdicts.sort(key=lambda v: (names.index(v.provider), order.get(v.check_id, 0)))
@@ -99,7 +105,7 @@ async def run_checks(state: RunState, progress: ProgressCallback | None = None) 
 async def _run_provider(state: RunState, provider: ProviderConfig, progress: ProgressCallback | None) -> None:
     run = state.provider_runs[provider.name]
     reported = {c.id for c in state.checks}
-    to_run = with_prerequisites(state.checks)
+    to_run = state.checks + [c for c in state.prerequisites if c.id not in reported]
     async with AsyncExitStack() as stack:
         base_url, api_key = provider.base_url, provider.api_key
         if provider.embedded:
@@ -161,39 +167,63 @@ async def _decide(
     missing_roles = [role for role in check.needs if not provider.models.get(role)]
     if missing_roles:
         roles = ", ".join(f"models.{r}" for r in missing_roles)
-        return Decision(Verdict(check.id, provider.name, Status.SKIP, f"not applicable: no {roles} configured for this provider"))
+        return Decision(Verdict(
+            check.id, provider.name, Status.SKIP, f"not applicable: no {roles} configured for this provider", reason="no_model",
+        ))
     prerequisites = [await decided[dep] for dep in check.depends_on]
     if client.budget.exhausted:
-        return Decision(Verdict(check.id, provider.name, Status.ERROR, f"not run: {client.budget.message}"), budget_stopped=True)
+        stopped = Verdict(check.id, provider.name, Status.ERROR, f"not run: {client.budget.message}", reason="budget")
+        return Decision(stopped, budget_stopped=True)
     for dep, prerequisite in zip(check.depends_on, prerequisites):
         if not prerequisite.dependents_may_run:
             verdict = prerequisite.verdict
             return Decision(Verdict(
-                check.id, provider.name, Status.SKIP,
-                _prerequisite_summary(dep, verdict),
+                check.id, provider.name, Status.SKIP, _prerequisite_summary(dep, verdict), reason="prerequisite",
             ))
-    probe = Probe(provider, client, shared)
+    ctx = CheckContext(provider, client, shared)
     started = time.perf_counter()
     budget_stopped = False
     try:
-        outcome: Outcome = await check.func(probe)
+        outcome = await decide(check, ctx)
     except BudgetExhausted as exc:  # the budget ran out under this check: it was never judged
-        outcome = Outcome(Status.ERROR, f"not judged: {exc} before its request could be sent")
+        outcome = Outcome(Status.ERROR, "budget", f"not judged: {exc} before its request could be sent")
         budget_stopped = True
     except Exception as exc:  # a bug in a check must show as that check's error, not end the run
-        probe.note("".join(traceback.format_exception(exc)[-3:]))
-        outcome = Outcome(Status.ERROR, f"internal error in the check: {type(exc).__name__}: {exc}")
+        ctx.note("".join(traceback.format_exception(exc)[-3:]))
+        outcome = Outcome(Status.ERROR, "internal", f"internal error in the check: {type(exc).__name__}: {exc}")
     verdict = Verdict(
         check_id=check.id,
         provider=provider.name,
         status=outcome.status,
         summary=client.redactor.text(outcome.summary),
-        exchanges=probe.exchanges,
-        schema_issues=probe.schema_issues,
-        notes=probe.notes,
+        reason=outcome.reason,
+        exchanges=ctx.evidence.exchanges,
+        schema_issues=ctx.evidence.schema_issues,
+        notes=ctx.evidence.notes,
         duration_ms=round((time.perf_counter() - started) * 1000, 1),
     )
     return Decision(verdict, outcome.status in _DEPENDENCY_OK or outcome.dependents_may_run, budget_stopped)
+
+
+async def decide(check: Check, ctx: CheckContext) -> Outcome:
+    """The check's outcome: what it returned, or what a shared guard decided on its way (an
+    exception of any other kind propagates: it is a bug in the check)."""
+    try:
+        outcome = await check(ctx)
+    except Decided as decided:
+        outcome = decided.outcome
+    return _declared(check, outcome)
+
+
+def _declared(check: Check, outcome: Outcome) -> Outcome:
+    """The outcome, if its code is one the check (or a shared guard) declares; otherwise an internal
+    error, so a code missing from the documentation cannot reach a report unnoticed."""
+    if outcome.code in check.reasons or outcome.code in COMMON_REASONS:
+        return outcome
+    return Outcome(
+        Status.ERROR, "internal",
+        f"internal error in the check: undeclared reason code {outcome.code!r} ({outcome.summary})",
+    )
 
 
 def _prerequisite_summary(dep: str, verdict: Verdict) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.cli import EXIT_GATE, EXIT_OK, build_parser, main
+from conformance.cli import ExitCode, build_parser, main
 from conformance.config import load_config
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "ci.md"
@@ -64,8 +64,8 @@ def test_the_workflow_is_valid_and_its_commands_parse() -> None:
 
 
 @pytest.mark.parametrize(("candidate", "run_code", "compare_code"), [
-    ("embedded:reference", EXIT_OK, EXIT_OK),
-    ("embedded:reference?deviate=no_done", EXIT_GATE, EXIT_GATE),
+    ("embedded:reference", ExitCode.OK, ExitCode.OK),
+    ("embedded:reference?deviate=no_done", ExitCode.GATE, ExitCode.GATE),
 ])
 def test_the_recipe_with_stand_in_providers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -83,5 +83,5 @@ def test_the_recipe_with_stand_in_providers(
     assert main(run_argv) == run_code
     assert main([*compare_argv, "--format", "md"]) == compare_code
     out = capsys.readouterr().out
-    assert ("🔻 | `streaming.done`" in out) == (compare_code == EXIT_GATE)
+    assert ("🔻 | `streaming.done`" in out) == (compare_code == ExitCode.GATE)
     assert sorted(p.name for p in (tmp_path / "reports" / "switch").iterdir()) == ["junit.xml", "report.html", "results.json", "summary.md"]

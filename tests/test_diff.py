@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conformance.cli import EXIT_GATE, EXIT_OK, EXIT_USAGE, main
+from conformance.cli import ExitCode, main
 from conformance.report.json_report import render_json, results_schema
 from conformance.results import CheckInfo, ProviderRun, RunResult
 from conformance.verdict import Exchange, RequestRecord, ResponseRecord, SchemaIssue, Status, Verdict
@@ -63,7 +63,7 @@ def test_regressions_improvements_and_evidence_changes(tmp_path: Path, capsys: p
         },
     )
     code, lines = diff(tmp_path, capsys, old, new)
-    assert code == EXIT_GATE
+    assert code == ExitCode.GATE
     assert lines == [
         f"conformance diff: {tmp_path / 'old.json'} → {tmp_path / 'new.json'}",
         "3 regression(s), 1 improvement(s), 2 evidence change(s), 1 check(s) unchanged",
@@ -76,12 +76,12 @@ def test_regressions_improvements_and_evidence_changes(tmp_path: Path, capsys: p
         "evidence: p/tokens.max_tokens (pass → warn): + HTTP 429; - HTTP 200",
     ]
     code, _ = diff(tmp_path, capsys, old, new, "--allow-regressions")
-    assert code == EXIT_OK
+    assert code == ExitCode.OK
 
 
 def test_identical_runs_have_no_regression(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, lines = diff(tmp_path, capsys, crafted({}), crafted({}))
-    assert code == EXIT_OK
+    assert code == ExitCode.OK
     assert lines[1] == "0 regression(s), 0 improvement(s), 0 evidence change(s), 5 check(s) unchanged"
     assert len(lines) == 2
 
@@ -90,7 +90,7 @@ def test_markdown_for_a_pr_comment_escapes_provider_text(tmp_path: Path, capsys:
     hostile = "broke | <script>alert(1)</script>\nnext line"
     new = crafted({}, overrides={"tools.named": verdict("tools.named", Status.FAIL, hostile)})
     code, lines = diff(tmp_path, capsys, crafted({}), new, "--format", "md")
-    assert code == EXIT_GATE
+    assert code == ExitCode.GATE
     text = "\n".join(lines)
     assert "**1 regression(s)** · 0 improvement(s)" in text
     row = next(line for line in lines if "`tools.named`" in line)
@@ -102,7 +102,7 @@ def test_one_provider_each_is_compared_whatever_the_names(tmp_path: Path, capsys
     old = crafted({}, provider="openai")
     new = crafted({"chat.basic": Status.ERROR}, provider="groq")
     code, lines = diff(tmp_path, capsys, old, new)
-    assert code == EXIT_GATE
+    assert code == ExitCode.GATE
     assert "regression: openai→groq/chat.basic: pass → error: chat.basic error" in lines
     assert "note: comparing provider 'openai' (old) with 'groq' (new)" in lines
 
@@ -110,7 +110,7 @@ def test_one_provider_each_is_compared_whatever_the_names(tmp_path: Path, capsys
 def test_a_provider_not_run_in_the_new_run_is_a_regression_on_every_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     new = crafted({}, skipped="environment variable KEY is not set")
     code, lines = diff(tmp_path, capsys, crafted({}), new)
-    assert code == EXIT_GATE
+    assert code == ExitCode.GATE
     assert lines[2] == "regression: p/chat.basic: pass → not run: provider not run: environment variable KEY is not set"
     assert sum(line.startswith("regression:") for line in lines) == len(IDS)
 
@@ -118,7 +118,7 @@ def test_a_provider_not_run_in_the_new_run_is_a_regression_on_every_check(tmp_pa
 def test_checks_missing_from_the_new_run_are_noted_not_regressions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     new = crafted({}, ids=["chat.basic", "tools.named", "limits.rate_limit_headers"])
     code, lines = diff(tmp_path, capsys, crafted({}), new)
-    assert code == EXIT_OK
+    assert code == ExitCode.OK
     assert "note: 3 check(s) of 'p' are not in the new run, not compared: streaming.done, streaming.usage, tokens.max_tokens" in lines
     assert "note: 1 check(s) of 'p' are only in the new run, not compared: limits.rate_limit_headers" in lines
 
@@ -127,9 +127,9 @@ def test_a_file_that_is_not_results_exits_2(tmp_path: Path, capsys: pytest.Captu
     bad = tmp_path / "bad.json"
     bad.write_text('{"schema_version": 1}', encoding="utf-8")
     good = save(tmp_path, "good.json", crafted({}))
-    assert main(["diff", str(good), str(bad)]) == EXIT_USAGE
+    assert main(["diff", str(good), str(bad)]) == ExitCode.USAGE
     assert "bad.json: not a valid results file" in capsys.readouterr().err
-    assert main(["diff", str(good), str(tmp_path / "absent.json")]) == EXIT_USAGE
+    assert main(["diff", str(good), str(tmp_path / "absent.json")]) == ExitCode.USAGE
     assert "absent.json: results file not found" in capsys.readouterr().err
 
 
@@ -147,7 +147,7 @@ def providers_file(tmp_path: Path, base_url: str) -> Path:
 def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A saved run of the reference provider under the name the candidate runs under too."""
     tmp = tmp_path_factory.mktemp("baseline")
-    assert main(["run", "--providers", str(providers_file(tmp, "embedded:reference")), "--out", str(tmp / "base")]) == EXIT_OK
+    assert main(["run", "--providers", str(providers_file(tmp, "embedded:reference")), "--out", str(tmp / "base")]) == ExitCode.OK
     return tmp / "base" / "results.json"
 
 
@@ -160,7 +160,7 @@ def test_baseline_gate_fails_on_a_deviant_flavour_with_one_line_per_regression(
     code = main(["run", "--providers", str(path), "--out", str(out), "--no-color", "--baseline", str(baseline)])
     printed = capsys.readouterr().out.splitlines()
     gate = [line for line in printed if line.startswith(("regression:", "gate:"))]
-    assert code == EXIT_GATE
+    assert code == ExitCode.GATE
     assert gate[0].startswith(
         f"regression: llm/streaming.done: pass → fail (baseline {baseline}): the stream ended without data: [DONE] (last line: 'data: {{"
     )
@@ -184,7 +184,7 @@ def test_baseline_gate_fails_on_a_deviant_flavour_with_one_line_per_regression(
     # The same regressions, allowed: printed, exit 0.
     code = main(["run", "--providers", str(path), "--out", str(out), "--no-color", "--baseline", str(baseline), "--allow-regressions"])
     printed = capsys.readouterr().out.splitlines()
-    assert code == EXIT_OK
+    assert code == ExitCode.OK
     assert sum(line.startswith("regression:") for line in printed) == 3
     assert printed[-1] == f"gate: passed (28 check(s) compared with {baseline}, 3 regression(s) allowed)"
 
@@ -193,11 +193,11 @@ def test_baseline_gate_holds_when_nothing_got_worse(baseline: Path, tmp_path: Pa
     capsys.readouterr()
     out = tmp_path / "out"
     path = providers_file(tmp_path, "embedded:reference")
-    assert main(["run", "--providers", str(path), "--out", str(out), "--no-color", "--baseline", str(baseline)]) == EXIT_OK
+    assert main(["run", "--providers", str(path), "--out", str(out), "--no-color", "--baseline", str(baseline)]) == ExitCode.OK
     assert capsys.readouterr().out.splitlines()[-1] == f"gate: passed (28 check(s) compared with {baseline}, no regression)"
     assert json.loads((out / "results.json").read_text(encoding="utf-8"))["comparison"]["worse"] == []
     # A run without --baseline writes no comparison (results.json unchanged for everyone else).
-    assert main(["run", "--providers", str(path), "--out", str(out), "--check", "chat.basic"]) == EXIT_OK
+    assert main(["run", "--providers", str(path), "--out", str(out), "--check", "chat.basic"]) == ExitCode.OK
     assert "comparison" not in json.loads((out / "results.json").read_text(encoding="utf-8"))
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import EXIT_GATE, EXIT_OK, EXIT_USAGE, main
-from conformance.gate import Policy, Requirement, check_fail_on, check_requirements
+from conformance.cli import ExitCode, main
+from conformance.gate import check_fail_on, check_requirements
+from conformance.policy import Policy, Requirement
 from conformance.results import CheckInfo, ProviderRun, RunResult
 from conformance.verdict import Status, Verdict
 
@@ -44,7 +45,7 @@ def results(tmp_path: Path) -> dict:
 def test_require_globs_name_every_broken_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = providers(tmp_path, provider("dev", DEVIANT))
     code, lines, _ = run(tmp_path, capsys, path, "--require", "tools.*,streaming.done")
-    assert code == EXIT_GATE
+    assert code == ExitCode.GATE
     broken = {line.split(" ", 2)[1]: line for line in lines[:-1]}
     # tools.none passes on this flavour, so it is the one tools.* check without a line.
     assert sorted(broken) == sorted([
@@ -69,14 +70,14 @@ def test_require_globs_name_every_broken_check(tmp_path: Path, capsys: pytest.Ca
 def test_require_holds_on_the_reference_provider(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = providers(tmp_path, provider("ref", "embedded:reference"))
     code, lines, _ = run(tmp_path, capsys, path, "--require", "tools.*", "--require", "streaming.done")
-    assert code == EXIT_OK
+    assert code == ExitCode.OK
     assert lines == ["gate: passed (8 verdict(s) judged)"]
 
 
 def test_required_checks_run_even_when_check_narrows_the_selection(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = providers(tmp_path, provider("dev", DEVIANT))
     code, lines, _ = run(tmp_path, capsys, path, "--check", "chat.basic", "--require", "streaming.done")
-    assert code == EXIT_GATE
+    assert code == ExitCode.GATE
     assert [r["check_id"] for r in results(tmp_path)["results"]] == ["chat.basic", "streaming.done"]
     assert lines[0].startswith("gate: dev/streaming.done is fail")
 
@@ -95,7 +96,7 @@ def test_bad_gate_options_exit_2_before_any_request(
 ) -> None:
     path = providers(tmp_path, provider("ref", "embedded:reference"))
     code, _, err = run(tmp_path, capsys, path, *args)
-    assert code == EXIT_USAGE
+    assert code == ExitCode.USAGE
     assert message in err
     assert not (tmp_path / "out").exists()
 
@@ -111,7 +112,7 @@ def test_policy_from_yaml_global_and_per_provider(tmp_path: Path, capsys: pytest
         header="requirements:\n  require: [tokens.*, streaming.done]\n  allow: {warn: true, unsupported: false}\n",
     )
     code, lines, _ = run(tmp_path, capsys, path)
-    assert code == EXIT_GATE
+    assert code == ExitCode.GATE
     assert len(lines) == 2, lines
     assert lines[0].startswith(
         "gate: strict/tokens.max_completion_tokens is unsupported "
@@ -127,7 +128,7 @@ def test_yaml_policy_can_forbid_warn(tmp_path: Path, capsys: pytest.CaptureFixtu
         header="requirements:\n  require: [streaming.usage]\n  allow: {warn: false}\n",
     )
     code, lines, _ = run(tmp_path, capsys, path, "--check", "streaming.usage")
-    assert code == EXIT_GATE
+    assert code == ExitCode.GATE
     assert lines[0].startswith("gate: dev/streaming.usage is warn (required by providers.yaml:2 'streaming.usage'; allowed: pass):")
 
 
@@ -144,7 +145,7 @@ def test_bad_requirements_block_exits_2_naming_file_line_and_field(
 ) -> None:
     path = providers(tmp_path, provider("ref", "embedded:reference"), header=header)
     code, _, err = run(tmp_path, capsys, path)
-    assert code == EXIT_USAGE
+    assert code == ExitCode.USAGE
     assert expected in err
 
 
@@ -157,7 +158,7 @@ def test_a_provider_that_could_not_run_breaks_its_gate(
         tmp_path, "  - name: vendor\n    base_url: https://api.vendor.invalid/v1\n    api_key: ${CONFORMANCE_TEST_GATE_KEY}\n    models: {chat: m}\n"
     )
     code, lines, _ = run(tmp_path, capsys, path, "--require", "chat.basic")
-    assert code == EXIT_GATE
+    assert code == ExitCode.GATE
     assert lines[0].startswith("gate: vendor was not run (environment variable CONFORMANCE_TEST_GATE_KEY is not set")
     assert lines[0].endswith("its 1 required checks cannot be judged")
 
@@ -165,7 +166,7 @@ def test_a_provider_that_could_not_run_breaks_its_gate(
 def test_fail_on_lists_each_matching_verdict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = providers(tmp_path, provider("dev", "embedded:reference?deviate=no_done"))
     code, lines, _ = run(tmp_path, capsys, path, "--fail-on", "fail,error")
-    assert code == EXIT_GATE
+    assert code == ExitCode.GATE
     assert lines == [
         "fail-on: dev/streaming.done is fail (--fail-on fail,error): the stream ended without data: [DONE] (last line: "
         + lines[0].split("(last line: ", 1)[1],
@@ -178,14 +179,14 @@ def test_fail_on_lists_each_matching_verdict(tmp_path: Path, capsys: pytest.Capt
 def test_fail_on_holds_on_the_reference_provider(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = providers(tmp_path, provider("ref", "embedded:reference"))
     code, lines, _ = run(tmp_path, capsys, path, "--fail-on", "fail", "--fail-on", "error")
-    assert code == EXIT_OK
+    assert code == ExitCode.OK
     assert lines == ["gate: passed (28 verdict(s) judged)"]
 
 
 def test_no_gate_no_gate_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = providers(tmp_path, provider("dev", DEVIANT))
     code, lines, _ = run(tmp_path, capsys, path, "--check", "streaming.done")
-    assert code == EXIT_OK and lines == []
+    assert code == ExitCode.OK and lines == []
 
 
 # --- units ---------------------------------------------------------------------------------------

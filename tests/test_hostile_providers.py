@@ -240,7 +240,7 @@ def test_parse_json_names_invalid_utf8_and_deep_nesting() -> None:
 def test_word_counter_counts_words_split_across_deltas() -> None:
     from conformance.client import StreamChunk, StreamResult
     from conformance.verdict import Exchange, RequestRecord
-    from conformance.probes.tokens import WordCounter
+    from conformance.probes.tokens.limit import WordCounter
 
     result = StreamResult(exchange=Exchange(label="t", request=RequestRecord("POST", "u", {}, None)))
     counter = WordCounter()

@@ -19,10 +19,12 @@ from typing import Any
 
 import pytest
 
-from conformance.checks import all_checks
+from conformance.checklist import all_checks
 from conformance.client import ProviderClient
 from conformance.config import ProviderConfig
-from conformance.probe import Outcome, Probe, SharedRequests
+from conformance.context import CheckContext, SharedRequests
+from conformance.runner import decide
+from conformance.verdict import Outcome
 from conformance.redact import Redactor
 from conformance.settings import Settings
 from conformance.verdict import Status
@@ -99,7 +101,7 @@ class CraftedProvider:
 
 
 @pytest.fixture
-def judge() -> Iterator[Callable[..., tuple[Outcome, Probe]]]:
+def judge() -> Iterator[Callable[..., tuple[Outcome, CheckContext]]]:
     """judge(check_id, handler) → (outcome, probe): runs that one check's function; an exception
     in it propagates, so a crash fails the test instead of becoming an `error` verdict."""
     servers: list[CraftedProvider] = []
@@ -107,17 +109,17 @@ def judge() -> Iterator[Callable[..., tuple[Outcome, Probe]]]:
     def run(
         check_id: str, handler: Handler, *, models: dict[str, str] | None = None, api_key: str | None = KEY,
         settings: Settings = FAST,
-    ) -> tuple[Outcome, Probe]:
+    ) -> tuple[Outcome, CheckContext]:
         server = CraftedProvider(handler)
         servers.append(server)
         check = next(c for c in all_checks() if c.id == check_id)
         config = ProviderConfig(name="crafted", base_url=server.base_url, models=models or {"chat": MODEL}, api_key=api_key, settings=settings)
 
-        async def go() -> tuple[Outcome, Probe]:
+        async def go() -> tuple[Outcome, CheckContext]:
             client = ProviderClient(base_url=server.base_url, api_key=api_key, headers={}, settings=settings, redactor=Redactor([KEY]))
             try:
-                probe = Probe(config, client, SharedRequests())
-                return await check.func(probe), probe
+                ctx = CheckContext(config, client, SharedRequests())
+                return await decide(check, ctx), ctx
             finally:
                 await client.aclose()
 
@@ -183,7 +185,7 @@ def test_a_colour_inside_another_word_is_not_the_colour_named(judge: Any) -> Non
 
 @pytest.mark.parametrize("reply", ["Red.", "**Blue**", "It is green.", "GREEN", "Reddish", "bluish", "Blueish"])
 def test_the_colour_named_in_markdown_or_any_case_passes(judge: Any, reply: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import conformance.probes.vision as vision_probe
+    import conformance.probes.vision.image_input as vision_probe
 
     colour = next(c for c in vision_probe.COLOURS if c[:3] in reply.lower())
     monkeypatch.setattr(vision_probe.random, "choice", lambda options: colour)
@@ -203,7 +205,7 @@ def test_a_404_for_the_configured_model_is_not_blamed_on_the_base_url(judge: Any
     outcome, probe = judge("base_url.v1_path", route(chat=lambda body: Reply(MODEL_NOT_FOUND, 404)))
     assert outcome.status == Status.PASS, outcome
     assert "models.chat" in outcome.summary and "does not exist" in outcome.summary, outcome.summary
-    assert len(probe.exchanges) == 1  # no detour to another base
+    assert len(probe.evidence.exchanges) == 1  # no detour to another base
 
 
 def test_a_route_404_still_fails_the_base_url(judge: Any) -> None:

@@ -14,8 +14,8 @@ from importlib.metadata import entry_points
 
 import pytest
 
-import conformance.runner
-from conformance.checks import all_checks
+import conformance.session
+from conformance.checklist import all_checks
 
 pytest_plugins = ["pytester"]
 
@@ -35,13 +35,13 @@ providers:
 def runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], list[str]]]:
     """(provider names, check ids) of every run the plugin makes."""
     seen: list[tuple[list[str], list[str]]] = []
-    real = conformance.runner.run_checks
+    real = conformance.session.run_checks
 
     async def spy(state, progress=None):  # noqa: ANN001, ANN202 (same signature as run_checks)
         seen.append(([p.name for p in state.providers], [c.id for c in state.checks]))
         return await real(state, progress)
 
-    monkeypatch.setattr(conformance.runner, "run_checks", spy)
+    monkeypatch.setattr(conformance.session, "run_checks", spy)
     return seen
 
 

@@ -200,7 +200,7 @@ def test_verdict(audit: Audit, provider: str, check_id: str, expect: Expect) -> 
 
 
 def test_every_check_is_pinned() -> None:
-    from conformance.checks import all_checks
+    from conformance.checklist import all_checks
 
     assert sorted(LLAMA_EXPECTED) == sorted(c.id for c in all_checks())
 

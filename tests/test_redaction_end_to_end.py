@@ -18,7 +18,7 @@ from unittest import mock
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conformance.cli import EXIT_OK, main
+from conformance.cli import ExitCode, main
 
 KEY_ALPHABET = string.ascii_letters + string.digits
 keys = st.text(alphabet=KEY_ALPHABET, min_size=24, max_size=48).map(lambda body: "sk-" + body)
@@ -51,7 +51,7 @@ def test_no_output_holds_the_key_or_a_slice_of_it(key: str) -> None:
                 "run", "--providers", str(providers), "--out", str(out), "--no-color",
                 "--check", "auth.*", "--check", "models.unknown_rejected", "--check", "chat.basic", "--check", "errors.*",
             ])
-        assert code == EXIT_OK, printed.getvalue()
+        assert code == ExitCode.OK, printed.getvalue()
         outputs = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
         outputs["terminal"] = printed.getvalue()
         # The echo really happened (the evidence shows where), so the test cannot pass vacuously.

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from conformance.budget import BudgetExhausted, TokenBudget
-from conformance.cli import EXIT_GATE, EXIT_OK, main
+from conformance.cli import ExitCode, main
 from conformance.repeat import combine_runs
 from conformance.report.json_report import results_schema
 from conformance.verdict import Status, Verdict
@@ -45,7 +45,7 @@ ONE_AT_A_TIME_NO_RETRY = "max_concurrency: 1, max_retries: 0"
 def test_a_flaky_check_is_warn_flaky_k_of_n(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = providers(tmp_path, FLAKY, ONE_AT_A_TIME_NO_RETRY)
     out = tmp_path / "out"
-    assert main(["run", "--providers", str(path), "--check", "base_url.v1_path", "--repeat", "4", "--out", str(out)]) == EXIT_OK
+    assert main(["run", "--providers", str(path), "--check", "base_url.v1_path", "--repeat", "4", "--out", str(out)]) == ExitCode.OK
     data = load(out)
     (verdict,) = data["results"]
     assert verdict["status"] == "warn"
@@ -69,7 +69,7 @@ def test_the_flaky_verdict_does_not_flap_between_runs(tmp_path: Path, capsys: py
     for attempt in range(2):
         out = tmp_path / f"out{attempt}"
         args = ["run", "--providers", str(path), "--check", "base_url.v1_path", "--repeat", "2", "--out", str(out)]
-        assert main([*args, "--require", "base_url.v1_path"]) == EXIT_OK
+        assert main([*args, "--require", "base_url.v1_path"]) == ExitCode.OK
         seen.append((load(out)["results"][0]["status"], load(out)["results"][0]["runs"]))
     assert seen == [("warn", ["pass", "error"])] * 2
     capsys.readouterr()
@@ -79,7 +79,7 @@ def test_the_flaky_verdict_does_not_flap_between_runs(tmp_path: Path, capsys: py
         path.read_text(encoding="utf-8") + "requirements:\n  require: [base_url.*]\n  allow: {warn: false}\n", encoding="utf-8"
     )
     args[2] = str(tmp_path / "strict.yaml")
-    assert main(args) == EXIT_GATE
+    assert main(args) == ExitCode.GATE
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("gate: llm/"))
     assert line.startswith("gate: llm/base_url.v1_path is warn (required by strict.yaml:7 'base_url.*'; allowed: pass): flaky 1/2:")
 
@@ -87,7 +87,7 @@ def test_the_flaky_verdict_does_not_flap_between_runs(tmp_path: Path, capsys: py
 def test_repeat_on_a_steady_provider_keeps_its_verdicts(tmp_path: Path) -> None:
     path = providers(tmp_path, "embedded:reference", "max_concurrency: 4")
     out = tmp_path / "out"
-    assert main(["run", "--providers", str(path), "--check", "tools.*", "--repeat", "2", "--out", str(out)]) == EXIT_OK
+    assert main(["run", "--providers", str(path), "--check", "tools.*", "--repeat", "2", "--out", str(out)]) == ExitCode.OK
     results = load(out)["results"]
     assert {r["status"] for r in results} == {"pass"}
     assert all(r["runs"] == ["pass", "pass"] and r["summary"].endswith("(same verdict in 2/2 runs)") for r in results)
@@ -134,7 +134,7 @@ def test_budget_stop_keeps_partial_results_and_writes_every_report(tmp_path: Pat
     # One request at a time, so the stop is prompt: in-flight requests are the only overshoot.
     path = providers(tmp_path, "embedded:reference", "max_concurrency: 1")
     out = tmp_path / "out"
-    assert main(["run", "--providers", str(path), "--max-tokens-total", "60", "--out", str(out), "--no-color"]) == EXIT_OK
+    assert main(["run", "--providers", str(path), "--max-tokens-total", "60", "--out", str(out), "--no-color"]) == ExitCode.OK
     captured = capsys.readouterr()
     assert sorted(p.name for p in out.iterdir()) == REPORTS
     data = load(out)
@@ -157,7 +157,7 @@ def test_budget_stop_keeps_partial_results_and_writes_every_report(tmp_path: Pat
 def test_budget_stop_breaks_a_gate_on_the_checks_it_left_unjudged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = providers(tmp_path, "embedded:reference", "max_concurrency: 1")
     code = main(["run", "--providers", str(path), "--max-tokens-total", "1", "--require", "tools.named", "--out", str(tmp_path / "o")])
-    assert code == EXIT_GATE
+    assert code == ExitCode.GATE
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("gate: llm/tools.named"))
     assert "is error" in line and "token budget of 1 reached" in line
 
@@ -167,7 +167,7 @@ def test_a_budget_stop_under_repeat_is_not_flakiness(tmp_path: Path) -> None:
     naming how many runs finished, never "flaky"."""
     path = providers(tmp_path, "embedded:reference", "max_concurrency: 1")
     out = tmp_path / "out"
-    assert main(["run", "--providers", str(path), "--repeat", "2", "--max-tokens-total", "400", "--out", str(out)]) == EXIT_OK
+    assert main(["run", "--providers", str(path), "--repeat", "2", "--max-tokens-total", "400", "--out", str(out)]) == ExitCode.OK
     results = load(out)["results"]
     cut = [r for r in results if "token budget of 400 reached" in r["summary"]]
     assert cut and all(r["status"] == "error" for r in cut)
@@ -179,7 +179,7 @@ def test_a_budget_stop_under_repeat_is_not_flakiness(tmp_path: Path) -> None:
 def test_a_large_budget_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = providers(tmp_path, "embedded:reference", "max_concurrency: 4")
     out = tmp_path / "out"
-    assert main(["run", "--providers", str(path), "--max-tokens-total", "100000", "--out", str(out)]) == EXIT_OK
+    assert main(["run", "--providers", str(path), "--max-tokens-total", "100000", "--out", str(out)]) == ExitCode.OK
     data = load(out)
     assert {r["status"] for r in data["results"]} == {"pass"} and data["run"]["notes"] == []
 

@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 import report_support as rs
 
-from conformance.cli import EXIT_OK, EXIT_USAGE, main
+from conformance.cli import ExitCode, main
 from conformance.report import render_json
 from conformance.report.json_report import load_results, results_schema
 from conformance.results import RunResult
@@ -64,7 +64,7 @@ def two_runs(tmp_path: Path) -> tuple[Path, Path]:
 def test_merge_makes_one_matrix_and_keeps_each_runs_metadata(two_runs: tuple[Path, Path], tmp_path: Path) -> None:
     a, b = two_runs
     out = tmp_path / "merged"
-    assert report(a, b, "--out", out) == EXIT_OK
+    assert report(a, b, "--out", out) == ExitCode.OK
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(results_schema()).validate(data)
     assert data["schema_version"] == 2
@@ -102,7 +102,7 @@ def test_the_later_file_wins_for_a_provider_in_both(two_runs: tuple[Path, Path],
         v.status, v.summary = type(v.status)("pass"), "fixed in the re-run"
     c = save(rerun, tmp_path / "rerun" / "results.json")
     out = tmp_path / "merged"
-    assert report(a, c, "--out", out) == EXIT_OK
+    assert report(a, c, "--out", out) == ExitCode.OK
     assert f"provider 'lenient-local' from {a} was replaced by the one from {c}" in capsys.readouterr().err
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert [p["name"] for p in data["providers"]] == ["reference", "lenient-local"]  # the column keeps its place
@@ -121,7 +121,7 @@ def test_check_lists_are_unioned_in_checklist_order(tmp_path: Path) -> None:
     b = save(part(["old-gateway"], checks=chat, started="2024-05-01T00:00:00Z", finished="2024-05-01T00:01:00Z"),
              tmp_path / "b.json")
     out = tmp_path / "merged"
-    assert report(b, a, "--out", out) == EXIT_OK
+    assert report(b, a, "--out", out) == ExitCode.OK
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert [c["id"] for c in data["checks"]] == chat + tools  # chat before tools, whatever the file order
     md = (out / "summary.md").read_text(encoding="utf-8")
@@ -133,17 +133,17 @@ def test_check_lists_are_unioned_in_checklist_order(tmp_path: Path) -> None:
 def test_one_file_re_renders_unchanged(two_runs: tuple[Path, Path], tmp_path: Path) -> None:
     a, _ = two_runs
     out = tmp_path / "again"
-    assert report(a, "--out", out) == EXIT_OK
+    assert report(a, "--out", out) == ExitCode.OK
     assert (out / "results.json").read_text(encoding="utf-8") == a.read_text(encoding="utf-8")
     assert sorted(p.name for p in out.iterdir()) == ["junit.xml", "report.html", "results.json", "summary.md"]
 
 
 def test_merging_a_merged_file_keeps_the_original_sources(two_runs: tuple[Path, Path], tmp_path: Path) -> None:
     a, b = two_runs
-    assert report(a, b, "--out", tmp_path / "ab") == EXIT_OK
+    assert report(a, b, "--out", tmp_path / "ab") == ExitCode.OK
     c = save(part(["picky-proxy"], started="2024-05-04T00:00:00+00:00", finished="2024-05-04T00:00:10+00:00"),
              tmp_path / "c.json")
-    assert report(tmp_path / "ab" / "results.json", c, "--out", tmp_path / "abc") == EXIT_OK
+    assert report(tmp_path / "ab" / "results.json", c, "--out", tmp_path / "abc") == ExitCode.OK
     data = json.loads((tmp_path / "abc" / "results.json").read_text(encoding="utf-8"))
     assert [(s["file"], s["providers"]) for s in data["sources"]] == [
         (str(a), ["reference", "lenient-local"]), (str(b), ["old-gateway"]), (str(c), ["picky-proxy"])]
@@ -167,7 +167,7 @@ def test_a_bad_results_file_is_a_usage_error_naming_it(two_runs: tuple[Path, Pat
     elif content is not None:
         bad.write_text(content, encoding="utf-8")
     out = tmp_path / "out"
-    assert report(a, bad, "--out", out) == EXIT_USAGE
+    assert report(a, bad, "--out", out) == ExitCode.USAGE
     err = capsys.readouterr().err
     assert err.startswith(f"conformance: error: {bad}: ") and message in err, err
     assert not out.exists()  # nothing half-written
@@ -180,7 +180,7 @@ def test_a_wrong_value_deep_inside_is_named_by_its_json_path(two_runs: tuple[Pat
     data["results"][5]["status"] = "great"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(data), encoding="utf-8")
-    assert report(bad) == EXIT_USAGE
+    assert report(bad) == ExitCode.USAGE
     assert f"{bad}: not a valid results file at $.results[5].status" in capsys.readouterr().err
-    assert report(tmp_path) == EXIT_USAGE  # a directory
+    assert report(tmp_path) == ExitCode.USAGE  # a directory
     assert "is a directory, not a results file" in capsys.readouterr().err

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from conformance.cli import EXIT_OK, main
+from conformance.cli import ExitCode, main
 from conformance.client import ProviderClient
 from conformance.redact import Redactor
 from conformance.retry import gave_up, retry_after, wait_before_retry
@@ -263,7 +263,7 @@ def test_a_check_whose_request_succeeded_on_retry_is_judged_on_the_final_answer(
     server = scripted(Answer(429, {"Retry-After": "0"}), OK)
     out = tmp_path / "out"
     code = main(["run", "--providers", str(providers_file(tmp_path, server.base_url)), "--check", "base_url.v1_path", "--out", str(out)])
-    assert code == EXIT_OK
+    assert code == ExitCode.OK
     verdict = verdict_of(out, "base_url.v1_path")
     assert verdict["status"] == "pass" and "HTTP 200" in verdict["summary"]
     assert [(e["label"], e["response"]["status"]) for e in verdict["exchanges"]] == [
@@ -277,7 +277,7 @@ def test_a_persistent_429_gives_error_not_fail(scripted: Any, tmp_path: Path) ->
     server = scripted(Answer(429, {"Retry-After": "0"}))
     out = tmp_path / "out"
     path = providers_file(tmp_path, server.base_url)
-    assert main(["run", "--providers", str(path), "--check", "base_url.v1_path", "--out", str(out)]) == EXIT_OK
+    assert main(["run", "--providers", str(path), "--check", "base_url.v1_path", "--out", str(out)]) == ExitCode.OK
     verdict = verdict_of(out, "base_url.v1_path")
     assert verdict["status"] == "error"
     assert "rate limited: HTTP 429 after 3 attempts" in verdict["summary"]

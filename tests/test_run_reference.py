@@ -3,6 +3,7 @@ validation → verdicts → the four report files, driven through the command li
 
 from __future__ import annotations
 
+import importlib
 import importlib.resources
 import json
 import os
@@ -22,8 +23,10 @@ import jsonschema
 import pytest
 
 import conformance.probes as probes
-from conformance.checks import all_checks
-from conformance.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, main
+from conformance.matrix import SECTIONS
+from conformance.registry import Check
+from conformance.checklist import all_checks
+from conformance.cli import ExitCode, main
 
 # The stable check ids: gating and baselines key on them, so renaming one is a breaking change.
 STABLE_CHECK_IDS = [
@@ -74,7 +77,7 @@ def planted_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
         [sys.executable, "-m", "conformance", "run", "--providers", str(providers), "--out", str(out)],
         env=env, capture_output=True, text=True, timeout=120, cwd=tmp,
     )
-    assert proc.returncode == EXIT_OK, proc.stderr
+    assert proc.returncode == ExitCode.OK, proc.stderr
     yield out, key, proc.stdout + proc.stderr
 
 
@@ -126,7 +129,7 @@ def test_planted_key_never_appears_in_any_output(planted_run: tuple[Path, str, s
 
 
 def test_list_checks_prints_every_stable_id(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["list-checks"]) == EXIT_OK
+    assert main(["list-checks"]) == ExitCode.OK
     lines = capsys.readouterr().out.splitlines()
     listed = [line.split()[0] for line in lines]
     assert sorted(listed) == sorted(STABLE_CHECK_IDS)
@@ -136,17 +139,26 @@ def test_list_checks_prints_every_stable_id(capsys: pytest.CaptureFixture[str]) 
     assert all("[protocol]" in line or "[model" in line for line in lines)
 
 
-def test_every_probe_module_is_listed_in_its_areas() -> None:
-    """A check file left out of probes.AREAS would never run."""
+def test_every_check_file_is_listed_in_its_area_and_every_area_in_areas() -> None:
+    """A check file left out of its area's CHECKS, or an area left out of probes.AREAS, would never run."""
     folder = Path(probes.__file__).parent
-    modules = {p.stem for p in folder.glob("*.py")} - {"__init__", "common"}
-    assert modules == {m.__name__.rsplit(".", 1)[1] for m in probes.AREAS}
-    assert {c.section for c in all_checks()} <= modules
+    areas = {p.parent.name for p in folder.glob("*/__init__.py")}
+    assert areas == {m.__name__.rsplit(".", 1)[1] for m in probes.AREAS}
+    listed = {c.id for c in all_checks()}
+    for area in probes.AREAS:
+        for path in Path(area.__file__).parent.glob("*.py"):
+            module = importlib.import_module(f"{area.__name__}.{path.stem}")
+            defined = [v for v in vars(module).values() if isinstance(v, Check) and v.func.__module__ == module.__name__]
+            assert all(c.id in listed and c in area.CHECKS for c in defined), path
+            # One file per check, named for it: tools.none lives in probes/tools/none.py.
+            assert all(c.id == f"{path.parent.name}.{path.stem}" for c in defined), path
+            assert len(defined) <= 1, f"{path} defines {len(defined)} checks"
+    assert [c.section for c in all_checks()] == [c.section for c in sorted(all_checks(), key=lambda c: SECTIONS.index(c.section))]
 
 
 def test_check_selection_runs_prerequisites_but_reports_only_the_selection(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert main(["run", "--providers", str(default_providers(tmp_path)), "--check", "tools.round*", "--out", str(out), "--no-color"]) == EXIT_OK
+    assert main(["run", "--providers", str(default_providers(tmp_path)), "--check", "tools.round*", "--out", str(out), "--no-color"]) == ExitCode.OK
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert [r["check_id"] for r in data["results"]] == ["tools.roundtrip"]
     assert data["results"][0]["status"] == "pass"
@@ -161,7 +173,7 @@ def default_providers(tmp_path: Path) -> Path:
 
 def test_missing_model_role_skips_with_the_reason(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert main(["run", "--providers", str(default_providers(tmp_path)), "--check", "vision.*", "--out", str(out)]) == EXIT_OK
+    assert main(["run", "--providers", str(default_providers(tmp_path)), "--check", "vision.*", "--out", str(out)]) == ExitCode.OK
     result = json.loads((out / "results.json").read_text(encoding="utf-8"))["results"][0]
     assert result["status"] == "skip" and "models.vision" in result["summary"]
 
@@ -176,7 +188,7 @@ def test_unset_key_variable_skips_that_provider_only(tmp_path: Path, monkeypatch
         "    models: {chat: vendor-1}\n",
     )
     out = tmp_path / "out"
-    assert main(["run", "--providers", str(providers), "--check", "chat.basic", "--out", str(out)]) == EXIT_OK
+    assert main(["run", "--providers", str(providers), "--check", "chat.basic", "--out", str(out)]) == ExitCode.OK
     err = capsys.readouterr().err
     assert "skipping provider vendor" in err and "CONFORMANCE_TEST_UNSET_KEY" in err
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -197,7 +209,7 @@ def test_configuration_errors_exit_2_naming_file_line_and_field(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], yaml_text: str, expected: str
 ) -> None:
     providers = write_providers(tmp_path / "providers.yaml", yaml_text)
-    assert main(["run", "--providers", str(providers), "--out", str(tmp_path / "out")]) == EXIT_USAGE
+    assert main(["run", "--providers", str(providers), "--out", str(tmp_path / "out")]) == ExitCode.USAGE
     err = capsys.readouterr().err
     assert err.startswith("conformance: error: ")
     assert re.search(expected, err), err
@@ -213,18 +225,18 @@ def test_configuration_errors_exit_2_naming_file_line_and_field(
 )
 def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], expected: str) -> None:
     providers = default_providers(tmp_path)
-    assert main(["run", "--providers", str(providers), "--out", str(tmp_path / "out"), *args]) == EXIT_USAGE
+    assert main(["run", "--providers", str(providers), "--out", str(tmp_path / "out"), *args]) == ExitCode.USAGE
     assert expected in capsys.readouterr().err
 
 
 def test_missing_providers_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", "--providers", str(tmp_path / "nope.yaml")]) == EXIT_USAGE
+    assert main(["run", "--providers", str(tmp_path / "nope.yaml")]) == ExitCode.USAGE
     assert "nope.yaml: file not found" in capsys.readouterr().err
 
 
 def test_without_a_providers_file_the_built_in_reference_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
-    assert main(["run", "--check", "chat.basic"]) == EXIT_OK
+    assert main(["run", "--check", "chat.basic"]) == ExitCode.OK
     assert "built-in default" in capsys.readouterr().err
     data = json.loads((tmp_path / "reports" / "latest" / "results.json").read_text(encoding="utf-8"))
     assert data["results"][0]["status"] == "pass"
@@ -279,7 +291,7 @@ def test_ctrl_c_writes_partial_reports(tmp_path: Path) -> None:
         stdout, stderr = proc.communicate(timeout=30)
     finally:
         stalling.close()
-    assert proc.returncode == EXIT_INTERRUPTED, stderr
+    assert proc.returncode == ExitCode.INTERRUPTED, stderr
     assert "interrupted: partial results written" in stderr
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert data["run"]["interrupted"] is True

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conformance.client import StreamChunk, StreamResult
 from conformance.verdict import Exchange, RequestRecord
-from conformance.probes.common import summarise_stream
+from conformance.probes.shared import summarise_stream
 
 
 def stream_of(deltas: list[dict[str, Any]], finish_reason: str = "tool_calls") -> StreamResult:

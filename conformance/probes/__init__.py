@@ -1,6 +1,8 @@
-"""The checklist, one module per area. A module listed in AREAS is what makes its checks run;
-a test asserts no module in this folder is left out."""
+"""The checklist: one folder per area, one file per check. Each area's ``__init__`` only lists
+its checks in ``CHECKS``; a test asserts no check file is left out of its area, and no area out
+of ``AREAS``. ``shared.py`` holds the requests and readers several areas use."""
 
 from . import auth, base_url, chat, errors, limits, models, streaming, system, tokens, tools, vision
 
 AREAS = (base_url, auth, models, chat, system, vision, tools, streaming, tokens, errors, limits)
+CHECKS = tuple(check for area in AREAS for check in area.CHECKS)

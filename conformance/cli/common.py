@@ -1,0 +1,112 @@
+"""What several commands share: exit codes, option types, progress, and showing a run's reports."""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from ..report import write_reports
+from ..report.terminal import render_terminal_matrix
+from ..results import RunResult
+from ..runner import RunState
+from ..text import one_line
+from ..verdict import Verdict
+
+Commands = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    """The command completed and no gate is broken, whatever the verdicts."""
+    GATE = 1
+    """A gate is broken: a requirement, --fail-on, a regression, or B worse than A."""
+    USAGE = 2
+    """Usage or configuration error; the message names the file, the line and the field."""
+    INTERRUPTED = 130
+    """Ctrl-C: the reports are still written, unfinished checks are error."""
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def add_out_option(parser: argparse.ArgumentParser, help_prefix: str = "") -> None:
+    parser.add_argument("--out", metavar="DIR", type=Path, default=Path("reports/latest"),
+                        help=f"{help_prefix}output directory (default: reports/latest)")
+
+
+def add_color_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-color", action="store_true", help="plain terminal output (also when NO_COLOR is set)")
+
+
+def wants_color(no_color: bool) -> bool:
+    return sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
+
+
+def show(result: RunResult, out: Path, *, no_color: bool) -> None:
+    """Write the four reports and print the matrix and where the reports are."""
+    paths = write_reports(result, out)
+    print(render_terminal_matrix(result, color=wants_color(no_color)))
+    print("reports: " + ", ".join(str(p) for p in paths.values()))
+
+
+def usage_line(result: RunResult) -> str:
+    """Requests and tokens per provider (tokens as the providers' ``usage`` reported them)."""
+    ran = [p for p in result.providers if not p.skipped_reason]
+    parts = [f"{one_line(p.name, 40)} {p.requests} requests, {p.tokens} tokens" for p in ran]
+    if len(ran) > 1:
+        parts.append(f"total {sum(p.requests for p in ran)} requests, {sum(p.tokens for p in ran)} tokens")
+    return "cost: " + ("; ".join(parts) if parts else "no requests sent")
+
+
+def announce(notes: list[str], state: RunState) -> None:
+    """Before a run: notes about the providers file, and the providers that will be skipped."""
+    for note in notes:
+        print(note, file=sys.stderr)
+    for p in state.providers:
+        if p.skipped_reason:
+            print(f"skipping provider {p.name}: {p.skipped_reason}", file=sys.stderr)
+
+
+def after_run(state: RunState, interrupted: bool) -> None:
+    if interrupted:
+        print("interrupted: partial results written; unfinished checks are marked error", file=sys.stderr)
+    if state.budget.exhausted:
+        print(f"{state.budget.message}: the run stopped early; unfinished checks are marked error", file=sys.stderr)
+
+
+class Progress:
+    """A live line on a terminal (rewritten in place); one line per finished provider otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+        self.done = 0
+        self.per_provider: dict[str, int] = {}
+
+    def update(self, state: RunState, verdict: Verdict) -> None:
+        self.done += 1
+        self.per_provider[verdict.provider] = self.per_provider.get(verdict.provider, 0) + 1
+        total = state.total
+        if self.live:
+            line = f"[{self.done}/{total}] {verdict.provider}: {verdict.check_id} {verdict.status.value}"
+            self.stream.write("\r\033[K" + line[:120])
+            self.stream.flush()
+        elif self.per_provider[verdict.provider] == len(state.checks):
+            self.stream.write(f"[{self.done}/{total}] provider {verdict.provider} done\n")
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self.live and self.done:
+            self.stream.write("\r\033[K")
+            self.stream.flush()

@@ -1,0 +1,157 @@
+"""What a check works with: the provider's facts and the requests it may send. Everything a check
+sends or validates through its context becomes that check's evidence, without the check asking.
+
+Judgements (how to read a refusal, a completion, a stream) live in ``conformance.judge``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from .client import Auth, HTTPResult, ProviderClient, StreamResult
+from .config import ProviderConfig
+from .settings import Settings
+from .validate import validate
+from .verdict import Exchange, SchemaIssue
+
+T = TypeVar("T", HTTPResult, StreamResult)
+CHAT_PATH = "/chat/completions"
+SharedRequest = Callable[["CheckContext"], Awaitable[T]]
+"""A request several checks judge (one stream proves framing, [DONE] and content): a module-level
+function, which is also its key, so two checks share it by calling the same function."""
+
+
+@dataclass
+class Evidence:
+    """What a check saw: the exchanges (every retried attempt too), schema issues and notes."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+    schema_issues: list[SchemaIssue] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class SharedRequests:
+    """One provider's memo of shared requests: each is sent once and awaited by every check using it."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[Callable[..., Awaitable[Any]], asyncio.Task[Any]] = {}
+
+    def get(self, request: SharedRequest[T], sender: CheckContext) -> asyncio.Task[T]:
+        if request not in self._tasks:
+            self._tasks[request] = asyncio.ensure_future(request(sender))
+        return self._tasks[request]
+
+    def forget_all(self) -> None:
+        """Later users send afresh (after the way of talking to the provider changed)."""
+        self._tasks.clear()
+
+
+class CheckContext:
+    """Handed to each check: facts about the provider, requests to it, schema validation."""
+
+    def __init__(self, provider: ProviderConfig, client: ProviderClient, shared: SharedRequests) -> None:
+        self.provider = provider
+        self.settings: Settings = client.settings
+        self.evidence = Evidence()
+        self._client = client
+        self._shared = shared
+
+    # --- facts ---------------------------------------------------------------------------
+    @property
+    def chat_model(self) -> str:
+        return self.provider.models["chat"]
+
+    @property
+    def vision_model(self) -> str | None:
+        return self.provider.models.get("vision")
+
+    @property
+    def base_url(self) -> str:
+        return self._client.base_url
+
+    @property
+    def notes(self) -> list[str]:
+        return self.evidence.notes
+
+    @property
+    def schema_issues(self) -> list[SchemaIssue]:
+        return self.evidence.schema_issues
+
+    def url(self, path: str) -> str:
+        return self._client.url(path)
+
+    def use_base_url(self, base_url: str) -> None:
+        """Later checks talk to this base (set when the configured one is wrong but another works)."""
+        self._client.base_url = base_url
+        self._shared.forget_all()
+
+    def use_key_header(self, auth: str) -> None:
+        """Later checks send the key this way (set when Bearer is refused but another header works)."""
+        self._client.key_scheme = auth
+        # Requests shared so far went out with the refused Bearer key; dependents must not judge those.
+        self._shared.forget_all()
+
+    def note(self, text: str) -> None:
+        self.evidence.notes.append(self._client.redactor.text(text))
+
+    # --- requests ------------------------------------------------------------------------
+    def chat_body(self, messages: list[dict[str, Any]] | str, **fields: Any) -> dict[str, Any]:
+        """A chat request for the configured model, bounded by the configured reply limit
+        unless the caller sets a limit field itself; a field given as None is left out."""
+        if isinstance(messages, str):
+            messages = [{"role": "user", "content": messages}]
+        body: dict[str, Any] = {"model": self.chat_model, "messages": messages}
+        limit_field = self.settings.bound_field
+        if limit_field != "none" and "max_tokens" not in fields and "max_completion_tokens" not in fields:
+            body[limit_field] = self.settings.reply_tokens
+        if self.settings.temperature is not None:
+            body["temperature"] = self.settings.temperature
+        body.update(fields)
+        return {k: v for k, v in body.items() if v is not None}
+
+    async def post_chat(
+        self, label: str, body: dict[str, Any] | None = None, *, raw: str | None = None, auth: str = Auth.BEARER,
+        base_url: str | None = None,
+    ) -> HTTPResult:
+        result = await self._client.send(label, "POST", CHAT_PATH, json_body=body, raw_body=raw, auth=auth, base_url=base_url)
+        self._record(result)
+        return result
+
+    async def get(self, label: str, path: str, *, auth: str = Auth.BEARER) -> HTTPResult:
+        result = await self._client.send(label, "GET", path, auth=auth)
+        self._record(result)
+        return result
+
+    async def stream_chat(
+        self, label: str, body: dict[str, Any], *, stop_when: Callable[[StreamResult], bool] | None = None
+    ) -> StreamResult:
+        result = await self._client.stream(label, CHAT_PATH, {**body, "stream": True}, stop_when=stop_when)
+        self._record(result)
+        return result
+
+    async def shared(self, request: SharedRequest[T]) -> T:
+        """The result of a shared request, sent once per provider; each check that uses it carries
+        its evidence."""
+        sender = CheckContext(self.provider, self._client, self._shared)
+        result = await asyncio.shield(self._shared.get(request, sender))
+        if result.exchange not in self.evidence.exchanges:
+            self._record(result)
+        return result
+
+    def _record(self, result: HTTPResult | StreamResult) -> None:
+        """The request becomes evidence, with every attempt when 429/5xx answers were retried, so a
+        verdict judged on the last answer still shows what came before it."""
+        self.evidence.exchanges.extend(result.retried)
+        self.evidence.exchanges.append(result.exchange)
+        if result.retry_note:
+            self.note(result.retry_note)
+
+    # --- validation ----------------------------------------------------------------------
+    def validate(self, schema: str, document: Any, where: str = "response") -> list[SchemaIssue]:
+        """Validate at both levels; every issue is kept as evidence and returned."""
+        issues = validate(schema, document, where)
+        self.evidence.schema_issues.extend(issues)
+        return issues

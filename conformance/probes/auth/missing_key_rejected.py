@@ -1,0 +1,21 @@
+"""auth.missing_key_rejected: a request with no key is refused with 401/403 and an error body."""
+
+from __future__ import annotations
+
+from conformance.client import Auth
+from conformance.context import CheckContext
+from conformance.registry import check
+from conformance.verdict import Outcome, skipped
+
+from .rejection import REJECTION_REASONS, judge_rejection
+
+
+@check(
+    "auth.missing_key_rejected", "A request with no key is refused with 401/403 and an error body",
+    depends_on=("base_url.v1_path",), reasons=(*REJECTION_REASONS, "skip/no_key_configured"),
+)
+async def auth_missing_key_rejected(ctx: CheckContext) -> Outcome:
+    if not ctx.provider.api_key:
+        return skipped("no_key_configured", "not applicable: no api_key configured, so this provider is used without credentials")
+    result = await ctx.post_chat("request without an Authorization header", ctx.chat_body("Say OK."), auth=Auth.NONE)
+    return judge_rejection(ctx, result, "a request without a key")

@@ -1,0 +1,10 @@
+"""Streaming: SSE framing, valid chunks, content deltas, the `[DONE]` terminator and the
+include_usage chunk. One stream proves the first three; include_usage gets its own request
+so a provider refusing `stream_options` does not drag the others down."""
+
+from .content import streaming_content
+from .done import streaming_done
+from .sse import streaming_sse
+from .usage import streaming_usage
+
+CHECKS = (streaming_sse, streaming_done, streaming_content, streaming_usage)
