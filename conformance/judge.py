@@ -20,36 +20,36 @@ from .text import excerpt
 from .validate import COMPAT
 from .verdict import Outcome, failed, inconclusive, passed, unsupported, warned
 
-GUARD_REASONS: tuple[str, ...] = (
-    "error/no_response",
-    "error/unavailable",
-    "error/rate_limited",
-    "error/timeout",
-    "fail/redirected",
-    "fail/refused_without_envelope",
-    "fail/server_error",
-    "unsupported/clean_4xx",
-    "fail/not_sse",
-    "fail/not_json",
-    "fail/not_json_content_type",
-    "fail/error_body",
-    "fail/schema",
-    "fail/no_choices",
-    "warn/strict_schema",
-)
-"""Codes the shared guards decide, whichever check calls them."""
+GUARD_REASONS: dict[str, str] = {
+    "error/no_response": "no answer at all: the connection failed or timed out",
+    "error/unavailable": "429 or 502/503/504 outlasted the retries: the provider was unavailable",
+    "error/rate_limited": "answered HTTP 429, so nothing could be judged",
+    "error/timeout": "timeout_s ended a stream that was still going",
+    "fail/redirected": "answered with a redirect, which is not followed",
+    "fail/refused_without_envelope": "refused with a 4xx whose body is not OpenAI's error envelope",
+    "fail/server_error": "answered a 5xx where a result or a clean 4xx was due",
+    "unsupported/clean_4xx": "cleanly refused: a 4xx with the error envelope",
+    "fail/not_sse": "stream: true answered with something that carries no SSE `data:` events",
+    "fail/not_json": "a 2xx whose body is not JSON",
+    "fail/not_json_content_type": "a JSON body served with a content-type other than application/json",
+    "fail/error_body": "a 2xx whose body is an error, not a result",
+    "fail/schema": "the completion breaks the compat schema (the JSON path is in the evidence)",
+    "fail/no_choices": "the completion has no choices",
+    "warn/strict_schema": "works, but breaks the strict (spec-only) schema",
+}
+"""Codes the shared guards decide, whichever check calls them, and what each means."""
 
-RUNNER_REASONS: tuple[str, ...] = (
-    "skip/no_model",
-    "skip/prerequisite",
-    "error/internal",
-    "error/budget",
-    "error/interrupted",
-    "warn/flaky",
-)
+RUNNER_REASONS: dict[str, str] = {
+    "skip/no_model": "the check needs a model role (models.vision) the provider does not configure",
+    "skip/prerequisite": "a check it depends on did not pass",
+    "error/internal": "a bug in the check (the traceback is in the notes)",
+    "error/budget": "--max-tokens-total ran out before the check was judged",
+    "error/interrupted": "Ctrl-C before the check finished",
+    "warn/flaky": "with --repeat N: worked in some runs only",
+}
 """Codes the runner gives a check it could not (or did not) run, and ``--repeat``'s flaky verdict."""
 
-COMMON_REASONS: tuple[str, ...] = GUARD_REASONS + RUNNER_REASONS
+COMMON_REASONS: dict[str, str] = {**GUARD_REASONS, **RUNNER_REASONS}
 
 
 class Decided(Exception):

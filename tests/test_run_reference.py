@@ -312,3 +312,17 @@ def test_a_skip_chain_names_the_skipped_prerequisite_without_nesting() -> None:
     skipped = Verdict("tools.named", "p", Status.SKIP, _prerequisite_summary("auth.bearer", failed))
     assert skipped.summary == "prerequisite auth.bearer did not pass (fail: the configured key sent as Bearer is refused (HTTP 401))"
     assert _prerequisite_summary("tools.named", skipped) == "prerequisite tools.named was skipped, see its verdict"
+
+
+def test_the_readme_reason_code_reference_is_the_generated_one(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- reason-codes:start -->\n", 1)[1].split("<!-- reason-codes:end -->", 1)[0]
+    assert main(["list-checks", "--format", "md"]) == ExitCode.OK
+    assert block == capsys.readouterr().out, "README's reason codes are stale: paste `conformance list-checks --format md`"
+
+
+def test_list_checks_with_codes_shows_each_checks_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list-checks", "--codes"]) == ExitCode.OK
+    out = capsys.readouterr().out
+    for check in all_checks():
+        assert " ".join(check.reasons) in out
