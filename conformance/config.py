@@ -59,7 +59,8 @@ class Config:
 
 @cache
 def providers_schema() -> dict[str, Any]:
-    return json.loads((resources.files("conformance.schemas") / "providers.schema.json").read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads((resources.files("conformance.schemas") / "providers.schema.json").read_text(encoding="utf-8"))
+    return schema
 
 
 def default_providers_path() -> Path:
@@ -245,7 +246,8 @@ def _describe_schema_error(
         extra = re.findall(r"'([^']+)'", error.message)
         name = extra[0] if extra else "?"
         line = lines.get(where + (name,), line)
-        allowed = sorted((error.schema.get("properties") or {}).keys())
+        properties = error.schema.get("properties") if isinstance(error.schema, dict) else None
+        allowed = sorted(properties or {})
         return f"{path}:{line}: {_dotted(where + (name,))}: unknown field (allowed: {', '.join(allowed)})"
     if error.validator == "type" and where == ():
         return f"{path}:{line}: expected a mapping with a top-level 'providers:' list"

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .reference import EmbeddedServer
 
 EMBEDDED_NAMES = ("reference",)
 
@@ -36,7 +40,7 @@ def parse_embedded(base_url: str) -> EmbeddedSpec:
     return EmbeddedSpec(name, deviations)
 
 
-def start_embedded(base_url: str, api_key: str, models: list[str]):  # -> EmbeddedServer
+def start_embedded(base_url: str, api_key: str, models: list[str]) -> EmbeddedServer:
     from .reference import EmbeddedServer
     from .reference.flavour import Flavour
 

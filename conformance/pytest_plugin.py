@@ -21,12 +21,15 @@ from __future__ import annotations
 import dataclasses
 import html
 import warnings
+from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr
+
     from .config import ProviderConfig
     from .results import RunResult
     from .session import Session
@@ -83,7 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_make_collect_report(collector: pytest.Collector):  # noqa: ANN201 (hook wrapper)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, None]:
     # The providers file need not lie under the test paths, so the provider nodes are added to
     # what the session itself collected; from there on pytest collects, counts, selects (-k, -m,
     # --deselect) and reports them like any other node.
@@ -97,7 +100,7 @@ def pytest_make_collect_report(collector: pytest.Collector):  # noqa: ANN201 (ho
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201 (hook wrapper)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
     if not isinstance(item, ConformanceItem) or call.when != "call" or item.verdict is None:
         return
@@ -223,13 +226,13 @@ class ConformanceItem(pytest.Item):
         elif verdict.status == Status.SKIP:
             _skip(verdict.summary)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, ConformanceFailure):
             # The short form (one line per exchange), as junit.xml has it; pytest-html gets it all.
             from .report.junit import evidence_text as short_evidence
 
             return short_evidence(excinfo.value.verdict)
-        return super().repr_failure(excinfo, style=style)  # type: ignore[arg-type]
+        return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"{self.provider}::{self.check_id}"

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import __version__
 from .budget import BudgetExhausted, TokenBudget
@@ -94,6 +94,10 @@ class RunState:
 
 
 async def run_checks(state: RunState, progress: ProgressCallback | None = None) -> RunResult:
+    planned = {c.id for c in state.checks + state.prerequisites}
+    unplanned = sorted({dep for c in state.checks + state.prerequisites for dep in c.depends_on} - planned)
+    if unplanned:  # a caller's mistake: session.plan adds them (checklist.with_prerequisites)
+        raise ValueError(f"prerequisite check(s) {', '.join(unplanned)} are not in the run")
     async with asyncio.TaskGroup() as group:
         for provider in state.providers:
             state.provider_runs[provider.name] = _provider_run(provider, state.redactor)
@@ -103,7 +107,6 @@ async def run_checks(state: RunState, progress: ProgressCallback | None = None) 
 
 
 async def _run_provider(state: RunState, provider: ProviderConfig, progress: ProgressCallback | None) -> None:
-    run = state.provider_runs[provider.name]
     reported = {c.id for c in state.checks}
     to_run = state.checks + [c for c in state.prerequisites if c.id not in reported]
     async with AsyncExitStack() as stack:
@@ -124,37 +127,58 @@ async def _run_provider(state: RunState, provider: ProviderConfig, progress: Pro
             budget=state.budget,
         )
         stack.push_async_callback(client.aclose)
-        runs: dict[str, list[Verdict]] = {}
-        # Checks the token budget left unjudged in some run: not flaky, just not finished.
-        stopped: dict[str, Verdict] = {}
+        tally = _Tally()
         # Repeated runs go one after the other against the same server and client: a check meets
         # the provider afresh (nothing shared between runs), as a flapping CI job would.
         for round_number in range(1, state.repeat + 1):
-            shared = SharedRequests()
-            decided: dict[str, asyncio.Future[Decision]] = {c.id: asyncio.get_running_loop().create_future() for c in to_run}
+            await _run_round(state, provider, client, to_run, tally, last=round_number == state.repeat, progress=progress)
 
-            last = round_number == state.repeat
 
-            # The closure reads this round's shared/decided/last: every task ends inside the round.
-            async def run_one(check: Check) -> None:
-                decision = await _decide(check, provider, client, shared, decided)
-                decided[check.id].set_result(decision)
-                run.requests, run.tokens = client.stats.requests, client.stats.tokens
-                if check.id not in reported:
-                    return
-                runs.setdefault(check.id, []).append(decision.verdict)
-                if decision.budget_stopped:
-                    stopped.setdefault(check.id, decision.verdict)
-                if not last:
-                    return
-                verdict = cut_short(runs[check.id], stopped[check.id]) if check.id in stopped else combine_runs(runs[check.id])
-                state.verdicts.append(verdict)
-                if progress:
-                    progress(state, verdict)
+@dataclass
+class _Tally:
+    """One provider's verdicts over the rounds of ``--repeat``."""
 
-            async with asyncio.TaskGroup() as group:
-                for check in to_run:
-                    group.create_task(run_one(check))
+    runs: dict[str, list[Verdict]] = field(default_factory=dict)
+    stopped: dict[str, Verdict] = field(default_factory=dict)
+    """Checks the token budget left unjudged in some run: not flaky, just not finished."""
+
+
+async def _run_round(
+    state: RunState,
+    provider: ProviderConfig,
+    client: ProviderClient,
+    to_run: list[Check],
+    tally: _Tally,
+    *,
+    last: bool,
+    progress: ProgressCallback | None,
+) -> None:
+    """Every check once, each as soon as its prerequisites are decided; verdicts are reported after the last round."""
+    run = state.provider_runs[provider.name]
+    reported = {c.id for c in state.checks}
+    shared = SharedRequests()
+    decided: dict[str, asyncio.Future[Decision]] = {c.id: asyncio.get_running_loop().create_future() for c in to_run}
+
+    async def run_one(check: Check) -> None:
+        decision = await _decide(check, provider, client, shared, decided)
+        decided[check.id].set_result(decision)
+        run.requests, run.tokens = client.stats.requests, client.stats.tokens
+        if check.id not in reported:
+            return
+        tally.runs.setdefault(check.id, []).append(decision.verdict)
+        if decision.budget_stopped:
+            tally.stopped.setdefault(check.id, decision.verdict)
+        if not last:
+            return
+        runs = tally.runs[check.id]
+        verdict = cut_short(runs, tally.stopped[check.id]) if check.id in tally.stopped else combine_runs(runs)
+        state.verdicts.append(verdict)
+        if progress:
+            progress(state, verdict)
+
+    async with asyncio.TaskGroup() as group:
+        for check in to_run:
+            group.create_task(run_one(check))
 
 
 async def _decide(
@@ -174,7 +198,7 @@ async def _decide(
     if client.budget.exhausted:
         stopped = Verdict(check.id, provider.name, Status.ERROR, f"not run: {client.budget.message}", reason="budget")
         return Decision(stopped, budget_stopped=True)
-    for dep, prerequisite in zip(check.depends_on, prerequisites):
+    for dep, prerequisite in zip(check.depends_on, prerequisites, strict=True):
         if not prerequisite.dependents_may_run:
             verdict = prerequisite.verdict
             return Decision(Verdict(
@@ -188,7 +212,7 @@ async def _decide(
     except BudgetExhausted as exc:  # the budget ran out under this check: it was never judged
         outcome = Outcome(Status.ERROR, "budget", f"not judged: {exc} before its request could be sent")
         budget_stopped = True
-    except Exception as exc:  # a bug in a check must show as that check's error, not end the run
+    except Exception as exc:  # noqa: BLE001 - a bug in a check must show as that check's error, not end the run
         ctx.note("".join(traceback.format_exception(exc)[-3:]))
         outcome = Outcome(Status.ERROR, "internal", f"internal error in the check: {type(exc).__name__}: {exc}")
     verdict = Verdict(
@@ -254,4 +278,4 @@ def _provider_run(provider: ProviderConfig, redactor: Redactor) -> ProviderRun:
 
 
 def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="seconds")

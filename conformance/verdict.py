@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """The verdict of one check on one provider."""
 
     PASS = "pass"
@@ -43,7 +43,7 @@ STATUS_ORDER: tuple[Status, ...] = (
 """Best to worst; used to sort and to compare runs."""
 
 
-class Measures(str, enum.Enum):
+class Measures(enum.StrEnum):
     """What a check's verdict speaks about."""
 
     PROTOCOL = "protocol"
@@ -176,7 +176,7 @@ class Verdict:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Verdict":
+    def from_dict(cls, data: dict[str, Any]) -> Verdict:
         exchanges = [
             Exchange(
                 label=e["label"],

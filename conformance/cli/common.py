@@ -7,7 +7,7 @@ import enum
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeAlias
 
 from ..report import write_reports
 from ..report.terminal import render_terminal_matrix
@@ -16,7 +16,7 @@ from ..runner import RunState
 from ..text import one_line
 from ..verdict import Verdict
 
-Commands = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 class ExitCode(enum.IntEnum):

@@ -196,7 +196,8 @@ def summarise_stream(result: StreamResult) -> StreamSummary:
         for choice in choices or []:
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
-            delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else {}
+            raw_delta = choice.get("delta")
+            delta: dict[str, Any] = raw_delta if isinstance(raw_delta, dict) else {}
             if summary.role is None and delta.get("role") is not None:
                 summary.role = delta["role"]
             if isinstance(delta.get("content"), str):
@@ -222,7 +223,8 @@ def _take_tool_delta(summary: StreamSummary, number: int, piece: Any) -> None:
         summary.problems.append(f"chunk {number}: a tool-call delta has no integer `index` ({json.dumps(piece)[:120]})")
         return
     call = summary.tool_calls.setdefault(index, StreamedToolCall(index))
-    function = piece.get("function") if isinstance(piece.get("function"), dict) else {}
+    raw_function = piece.get("function")
+    function: dict[str, Any] = raw_function if isinstance(raw_function, dict) else {}
     if piece.get("id") is not None:
         if call.id is not None and piece["id"] != call.id:
             summary.problems.append(f"chunk {number}: tool call index {index} changes id from {call.id!r} to {piece['id']!r}")

@@ -32,7 +32,7 @@ async def limits_rate_limit_headers(ctx: CheckContext) -> Outcome:
         return no_answer(result, "minimal request failed")
     headers = result.headers
     present = [h for h in OPENAI_HEADERS if h in headers]
-    vendor = sorted(h for h in headers.keys() if h.startswith("x-ratelimit-") and h not in OPENAI_HEADERS)
+    vendor = sorted(h for h in headers if h.startswith("x-ratelimit-") and h not in OPENAI_HEADERS)
     if "retry-after" in headers:
         vendor.append("retry-after")
     if not present:

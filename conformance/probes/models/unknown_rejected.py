@@ -24,7 +24,10 @@ async def models_unknown_rejected(ctx: CheckContext) -> Outcome:
         return no_answer(result, "unknown model request")
     assert result.status is not None
     if (refusal := error_body(result)) is not None:
-        return failed("error_body_2xx", f"an unknown model id is refused, but with HTTP {result.status} carrying an error body (clients see success): {refusal}")
+        return failed(
+            "error_body_2xx",
+            f"an unknown model id is refused, but with HTTP {result.status} carrying an error body (clients see success): {refusal}",
+        )
     if result.ok:
         served = result.json.get("model") if isinstance(result.json, dict) else None
         return failed("served", f"an unknown model id {unknown!r} was served with HTTP {result.status} (answered as model {served!r}): silent substitution")

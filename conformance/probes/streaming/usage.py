@@ -31,8 +31,9 @@ async def streaming_usage(ctx: CheckContext) -> Outcome:
         return failed("ignored", f"include_usage was ignored: none of the {len(result.chunks)} chunks carries usage")
     final = usage_chunks[-1]
     usage = final.json["usage"]
-    counts = [usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")] if isinstance(usage, dict) else []
-    if len(counts) != 3 or not all(isinstance(c, int) for c in counts):
+    raw = [usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")] if isinstance(usage, dict) else []
+    counts = [c for c in raw if isinstance(c, int) and not isinstance(c, bool)]
+    if len(counts) != 3:
         return failed("bad_counts", f"chunk {final.number}: usage lacks integer token counts: {excerpt(str(usage), 120)}")
     if counts[2] != counts[0] + counts[1]:
         return failed("wrong_total", f"chunk {final.number}: usage.total_tokens {counts[2]} != {counts[0]} + {counts[1]}")

@@ -89,9 +89,14 @@ def verdict(field: str, limit: int, words: int, finish: object, completion_token
     if stopped:
         return failed("ignored", f"{field}={limit} is ignored: received > {4 * limit + 8} words before the client stopped reading")
     if words > limit:
-        return failed("ignored", f"{field}={limit} is ignored: the reply has {words} words (each at least one token), finish_reason {finish!r}")
+        return failed(
+            "ignored", f"{field}={limit} is ignored: the reply has {words} words (each at least one token), finish_reason {finish!r}",
+        )
     if isinstance(completion_tokens, int) and completion_tokens > limit:
         return failed("not_enforced", f"{field}={limit} is not enforced: usage.completion_tokens is {completion_tokens}")
     if finish != "length":
-        return warned("stopped_by_itself", f"{field}={limit}: the reply stopped by itself ({words} words, finish_reason {finish!r}), so enforcement is not shown")
+        return warned(
+            "stopped_by_itself",
+            f"{field}={limit}: the reply stopped by itself ({words} words, finish_reason {finish!r}), so enforcement is not shown",
+        )
     return passed("enforced", f"{field}={limit} is enforced: {words} words, finish_reason 'length'")
