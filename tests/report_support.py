@@ -18,7 +18,7 @@ from dataclasses import fields, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from conformance.checks import all_checks
+from conformance.checklist import all_checks
 from conformance.config import ProviderConfig, load_config
 from conformance.redact import Redactor
 from conformance.results import RunResult

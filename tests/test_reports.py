@@ -22,7 +22,8 @@ from conformance.report import (
     render_terminal_matrix,
     write_reports,
 )
-from conformance.report.html import curl_command, script_json
+from conformance.report.evidence import curl_command
+from conformance.report.html import script_json
 from conformance.results import CheckInfo, ProviderRun, RunResult
 from conformance.verdict import Exchange, RequestRecord, ResponseRecord, SchemaIssue, Status, Verdict
 
@@ -482,3 +483,270 @@ def test_html_marks_cells_worse_than_the_baseline() -> None:
     basic_row = re.search(r'<tr class="check" id="check-chat\.basic"[^>]*>', page).group(0)
     assert 'data-worse="1"' in named_row and 'data-worse="0"' in basic_row
     assert re.search(r'<td class="st-fail worse"><button[^>]*title="worse than the baseline \(was pass\): ', page)
+    assert "1 cell worse than the baseline" in page
+
+    result.comparison.worse.append(WorseCheck("beta", "streaming.basic", "pass", "fail"))
+    assert "2 cells worse than the baseline" in render_html(result)
+
+
+# --------------------------------------------------------------------------------- reason codes
+
+REASONS = {
+    # (provider, check id): reason; make_result's other verdicts get "ok"
+    ("alpha", "chat.stop"): "stop_ignored",
+    ("alpha", "tools.named"): "tool_calls_invalid",
+    ("alpha", "tools.parallel"): "prerequisite_failed",
+    ("beta", "tools.named"): "clean_4xx",
+    ("beta", "tools.parallel"): "timeout",
+    ("beta", "streaming.basic"): "no_done",
+    ("beta", "streaming.usage"): "prerequisite_failed",
+}
+
+
+def make_coded() -> RunResult:
+    """make_result() as a run with reason codes makes it (make_result() itself reads like a version-1 file)."""
+    result = make_result()
+    for v in result.verdicts:
+        v.reason = REASONS.get((v.provider, v.check_id), "ok")
+    return result
+
+
+def _verdict(result: RunResult, provider: str, check_id: str) -> Verdict:
+    return next(v for v in result.verdicts if v.provider == provider and v.check_id == check_id)
+
+
+def _cell_titles(doc: str) -> dict[tuple[str, int], str]:
+    """(check id, column) -> the title of that cell's button; columns count providers from 0."""
+    titles: dict[tuple[str, int], str] = {}
+    row, column = "", 0
+    for tag, attrs in _parse(doc).tags:
+        if tag == "tr":
+            row, column = attrs.get("data-check") or "", 0
+        elif tag == "td":
+            column += 1
+        elif tag == "button" and "cell" in (attrs.get("class") or "").split():
+            titles[(row, column - 1)] = attrs["title"] or ""
+    return titles
+
+
+def test_junit_types_and_texts_carry_the_reason_code() -> None:
+    suites = _suites(render_junit(make_coded()))
+    alpha = {c.get("name"): c for c in suites["alpha"].findall("testcase")}
+    beta = {c.get("name"): c for c in suites["beta"].findall("testcase")}
+    failure = beta["streaming.basic"].find("failure")
+    assert failure.get("type") == "fail/no_done" and failure.get("message") == "fail summary for streaming.basic"
+    assert failure.text.splitlines()[0] == "fail/no_done: fail summary for streaming.basic"
+    error = beta["tools.parallel"].find("error")
+    assert error.get("type") == "error/timeout"
+    assert error.text.splitlines()[0] == "error/timeout: error summary for tools.parallel"
+    assert beta["tools.named"].find("skipped").get("message") == "unsupported/clean_4xx: unsupported summary for tools.named"
+    assert beta["streaming.usage"].find("skipped").get("message") == "skip summary for streaming.usage"
+    assert alpha["chat.stop"].find("system-out").text.startswith("warn/stop_ignored: warn summary for chat.stop\n")
+
+    # Without codes (a results file of schema version 1): the bare status, and no stray slash.
+    suites = _suites(render_junit(make_result()))
+    beta = {c.get("name"): c for c in suites["beta"].findall("testcase")}
+    assert beta["streaming.basic"].find("failure").get("type") == "fail"
+    assert beta["streaming.basic"].find("failure").text.startswith("fail: fail summary for streaming.basic\n")
+    assert beta["tools.parallel"].find("error").get("type") == "error"
+    assert beta["tools.named"].find("skipped").get("message") == "unsupported: unsupported summary for tools.named"
+
+
+def test_junit_keeps_a_hostile_reason_well_formed() -> None:
+    result = make_coded()
+    _verdict(result, "beta", "streaming.basic").reason = "no\x00_done\n\x1b[31m" + "r" * 5000
+    failure = _suites(render_junit(result))["beta"].find("testcase[@name='streaming.basic']/failure")
+    kind = failure.get("type")
+    assert kind.startswith("fail/no_done [31mrrr") and kind.endswith(" chars)") and len(kind) < 1100
+
+
+def test_terminal_problem_lines_show_the_reason_code() -> None:
+    plain = render_terminal_matrix(make_coded(), color=False)
+    lines = plain.splitlines()
+    problems = [line for line in lines if "summary for" in line]
+    assert len(problems) == 5
+    assert any(re.fullmatch(r"beta\s+streaming\.basic\s+fail/no_done: fail summary for streaming\.basic", p) for p in problems)
+    assert any(re.fullmatch(r"beta\s+tools\.parallel\s+error/timeout: error summary for tools\.parallel", p) for p in problems)
+    assert any(re.fullmatch(r"beta\s+tools\.named\s+unsupported/clean_4xx: unsupported summary for tools\.named", p)
+               for p in problems)
+    assert any(re.fullmatch(r"alpha\s+chat\.stop\s+warn/stop_ignored: warn summary for chat\.stop", p) for p in problems)
+    # The matrix cells keep their short words.
+    assert next(line for line in lines if line.startswith("tools.named")).split() == ["tools.named", "FAIL", "unsup"]
+    # Coloured by status, as the status word was.
+    coloured = render_terminal_matrix(make_coded(), color=True)
+    assert "\x1b[1;31mfail/no_done\x1b[0m: fail summary" in coloured
+    assert "\x1b[1;35merror/timeout\x1b[0m: error summary" in coloured
+    assert "\x1b[36munsupported/clean_4xx\x1b[0m: unsupported summary" in coloured
+
+
+def test_terminal_keeps_a_hostile_reason_inert() -> None:
+    result = make_coded()
+    _verdict(result, "beta", "streaming.basic").reason = "\x1b[2J\u202eno\ndone" + "r" * 500
+    plain = render_terminal_matrix(result, color=False)
+    assert "\x1b" not in plain and "\u202e" not in plain
+    line = next(line for line in plain.splitlines() if "fail summary for streaming.basic" in line)
+    assert "fail/\\u001b[2J\\u202eno done" in line and "…: fail summary" in line and len(line) < 260
+
+
+def test_html_shows_the_reason_code() -> None:
+    result = make_coded()
+    doc = render_html(result)
+    cells = _evidence(doc)["cells"]
+    by_cell = {(c["provider"], c["check"]): c for c in cells.values()}
+    assert by_cell[("beta", "streaming.basic")]["code"] == "fail/no_done"
+    assert by_cell[("beta", "tools.named")]["code"] == "unsupported/clean_4xx"
+    assert by_cell[("alpha", "chat.basic")]["code"] == "pass/ok"
+    # The tooltip leads with the code.
+    titles = _cell_titles(doc)
+    assert titles[("streaming.basic", 1)] == "fail/no_done: fail summary for streaming.basic"
+    assert titles[("tools.parallel", 1)] == "error/timeout: error summary for tools.parallel"
+    # Each row lists its cells' codes for the search box, and the box says it takes them.
+    rows = {a["data-check"]: a for t, a in _parse(doc).tags if t == "tr" and a.get("data-check")}
+    assert rows["streaming.basic"]["data-codes"] == "fail/no_done pass/ok"
+    assert rows["tools.parallel"]["data-codes"] == "error/timeout skip/prerequisite_failed"
+    assert "Check id or reason <input id=\"search\"" in doc
+    # The page script shows the code beside the badge and searches the codes.
+    script = _parse(doc).scripts[-1]
+    assert 'el("code", ev.code, "reason")' in script and 'getAttribute("data-codes")' in script
+
+
+def test_html_without_codes_shows_no_stray_slash() -> None:
+    doc = render_html(make_result())
+    assert {c["code"] for c in _evidence(doc)["cells"].values()} == {""}
+    assert not [a for t, a in _parse(doc).tags if "data-codes" in a]
+    titles = _cell_titles(doc)
+    assert titles[("streaming.basic", 1)] == "fail summary for streaming.basic"
+    assert all("/" not in title for title in titles.values())
+
+
+def test_html_keeps_a_hostile_reason_inert() -> None:
+    result = make_coded()
+    _verdict(result, "beta", "streaming.basic").reason = '<script>alert(1)</script>" onerror=x \u202e'
+    doc = render_html(result)
+    assert "<script>alert" not in doc and "onerror=" not in doc and "\u202e" not in doc
+    cells = _evidence(doc)["cells"].values()
+    code = next(c["code"] for c in cells if c["check"] == "streaming.basic" and c["provider"] == "beta")
+    assert code == 'fail/<script>alert(1)</script>" onerror=x \\u202e'
+    row = next(a for t, a in _parse(doc).tags if t == "tr" and a.get("data-check") == "streaming.basic")
+    assert row["data-codes"].startswith('fail/<script>alert(1)</script>" onerror=x \\u202e')
+
+
+# ------------------------------------------------------------------------------- page assets
+
+
+def _resource(name: str) -> str:
+    # Straight from the source tree, not through the renderer's loader: the test compares the two.
+    return (Path(__file__).resolve().parent.parent / "conformance" / "report" / "resources" / name).read_text(encoding="utf-8")
+
+
+def test_report_html_inlines_the_css_and_js_files_and_fetches_nothing() -> None:
+    import base64
+    import hashlib
+
+    css, js = _resource("report.css"), _resource("report.js")
+    assert "#matrix" in css and "function openPanel" in js  # the real files, not stubs
+    # Inlined, they must not be able to end their own element.
+    assert "</style" not in css.lower() and "</script" not in js.lower()
+    # Shipped as package data, where the renderer looks for them.
+    packaged = importlib.resources.files("conformance.report") / "resources"
+    assert packaged.joinpath("report.css").read_text(encoding="utf-8") == css
+    assert packaged.joinpath("report.js").read_text(encoding="utf-8") == js
+
+    doc = render_html(make_result())
+    assert doc.count(f"<style>{css}</style>") == 1 and doc.count(f"<script>{js}</script>") == 1
+    parsed = _parse(doc)
+    assert "link" not in [t for t, _ in parsed.tags]
+    assert not re.search(r"\ssrc\s*=", doc, re.I) and "@import" not in doc and "url(" not in doc
+    assert all((a.get("href") or "#").startswith("#") for _, a in parsed.tags)
+    csp = next(a["content"] for t, a in parsed.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    digest = lambda text: base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()  # noqa: E731
+    assert f"style-src 'sha256-{digest(css)}'" in csp and f"script-src 'sha256-{digest(js)}'" in csp
+
+
+# ------------------------------------------------------------------------------------ evidence
+
+
+def test_short_evidence_is_one_line_per_item_and_starts_with_the_code() -> None:
+    from conformance.report.evidence import short_evidence
+
+    v = _verdict(make_coded(), "alpha", "tools.named")
+    assert short_evidence(v).splitlines() == [
+        "fail/tool_calls_invalid: fail summary for tools.named",
+        "notes:",
+        "  - client would crash",
+        "schema issues:",
+        "  [compat] chat_completion $.choices[0].message.tool_calls: None is not of type 'array' (response)",
+        "exchanges:",
+        "  request: POST https://api.alpha.example:8443/v1/chat/completions -> 200 (12 ms)",
+    ]
+    error = _verdict(make_coded(), "beta", "tools.parallel")
+    assert short_evidence(error).splitlines()[-1] == (
+        "  request: POST embedded:reference/chat/completions -> no response, error: ReadTimeout after 30 s (12 ms)"
+    )
+    # Provider text cannot add lines, and a huge one is cut with a note.
+    v.summary = "first\nsecond\r\nthird " + "x" * 5000
+    v.reason = ""
+    first, *rest = short_evidence(v).splitlines()
+    assert first.startswith("fail: first second third xxx") and first.endswith("(truncated 3025 chars)")
+    assert rest[0] == "notes:"
+
+
+def test_full_evidence_shows_each_exchange_whole_with_bodies_cut() -> None:
+    from conformance.report.evidence import curl_command, full_evidence
+
+    v = _verdict(make_coded(), "beta", "streaming.basic")
+    text = full_evidence(v, body_chars=40)
+    lines = text.splitlines()
+    assert lines[0] == "fail/no_done: fail summary for streaming.basic"
+    assert "note: client would crash" in lines
+    assert "schema [compat] chat_completion $.choices[0].message.tool_calls: None is not of type 'array' (response)" in lines
+    assert "--- exchange 1: request (12 ms)" in lines and "POST embedded:reference/chat/completions" in lines
+    assert "Authorization: Bearer sk-…redacted" in lines and "content-type: text/event-stream" in lines
+    assert "HTTP 200" in lines
+    # Bodies: the request pretty-printed, both cut to body_chars with a note.
+    assert '{\n  "model": "m",\n  "messages": [' in text
+    assert len(re.findall(r"… \(truncated \d+ chars\)", text)) == 2
+    assert 'data: {"choices":[{"delta":{"content' in text
+    assert text.endswith("copy as curl:\n" + curl_command(v.exchanges[0].request))
+    error = full_evidence(_verdict(make_coded(), "beta", "tools.parallel"), body_chars=4000)
+    assert "error: ReadTimeout after 30 s" in error.splitlines() and "HTTP " not in error
+
+
+def test_pretty_body() -> None:
+    from conformance.report.evidence import pretty_body
+
+    assert pretty_body(None) is None
+    assert pretty_body("raw, not JSON") == "raw, not JSON"
+    assert pretty_body({"a": [1, "é"]}) == '{\n  "a": [\n    1,\n    "é"\n  ]\n}'
+    loop: dict[str, object] = {}
+    loop["self"] = loop
+    assert pretty_body(loop) == repr(loop)
+
+
+def test_load_results_counts_the_other_violations() -> None:
+    from conformance.report.json_report import validate_results
+
+    data = make_result().to_dict()
+    for broken, tail in ((2, "(and 1 more violation)"), (3, "(and 2 more violations)")):
+        bad = copy.deepcopy(data)
+        for i in range(broken):
+            bad["results"][i]["status"] = "maybe"
+        with pytest.raises(ValueError) as caught:
+            validate_results(bad, source="bad.json")
+        assert str(caught.value).endswith(tail)
+
+
+def test_html_truncation_notes_count_in_words() -> None:
+    result = make_result()
+    stream = _verdict(result, "alpha", "streaming.basic").exchanges[0].response
+    body = _verdict(result, "alpha", "chat.basic").exchanges[0].response
+    assert stream is not None and body is not None
+    stream.sse_lines, stream.truncated, stream.size_bytes = ["data: {}"], True, 3_000_000
+    body.body, body.truncated, body.size_bytes = "{", True, 3_000_000
+    cells = {(c["provider"], c["check"]): c for c in _evidence(render_html(result))["cells"].values()}
+
+    def notes(provider: str, check_id: str) -> list[str]:
+        return list(cells[(provider, check_id)]["exchanges"][0]["response"]["notes"])
+
+    assert notes("alpha", "streaming.basic") == ["truncated: 3000000 bytes were received; the evidence keeps the first 1 line"]
+    assert notes("alpha", "chat.basic") == ["truncated: 3000000 bytes were received; the evidence keeps the first 1 character"]

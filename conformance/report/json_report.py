@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..results import RunResult
-from ..text import clip, json_path
+from ..text import clip, json_path, plural
 
 SCHEMA_RESOURCE = "results.schema.json"
 _MAX_MESSAGE = 300
@@ -24,10 +24,11 @@ def render_json(result: RunResult) -> str:
 def results_schema() -> dict[str, Any]:
     """The draft 2020-12 schema that results.json documents follow."""
     text = (importlib.resources.files("conformance.schemas") / SCHEMA_RESOURCE).read_text(encoding="utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
-def _order_key(error: Any) -> tuple:
+def _order_key(error: Any) -> tuple[tuple[int, int, str], ...]:
     # Document order: compare path elements pairwise; ints (indices) and strs never mix per level
     # in a well-formed document, but tag them so the comparison can never raise.
     return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in error.absolute_path)
@@ -44,7 +45,7 @@ def validate_results(data: Any, *, source: str = "<results>") -> None:
         raise ValueError(
             f"{source}: not a valid results file at {json_path(first.absolute_path)}: "
             f"{clip(first.message, _MAX_MESSAGE)}"
-            + (f" (and {len(errors) - 1} more violation(s))" if len(errors) > 1 else "")
+            + (f" (and {plural(len(errors) - 1, 'more violation')})" if len(errors) > 1 else "")
         )
 
 

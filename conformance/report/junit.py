@@ -5,23 +5,22 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ..results import RunResult
-from ..verdict import Status, Verdict
 from ..matrix import ordered_checks
+from ..results import RunResult
+from ..text import clip
+from ..verdict import Status, Verdict
+from .evidence import short_evidence
 
 # Everything outside the XML 1.0 Char production (C0 controls bar tab/newline/CR, lone surrogates,
 # U+FFFE/U+FFFF) makes a document ill-formed, whatever escaping is used: strip it.
 _ILLEGAL_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _MAX_ATTR = 1000
-_MAX_LINE = 2000
 _MAX_BODY = 50_000
 
 
 def xml_text(text: object, limit: int | None = None) -> str:
     text = _ILLEGAL_XML.sub("", str(text))
-    if limit is not None and len(text) > limit:
-        text = text[:limit] + f"… (truncated {len(text) - limit} chars)"
-    return text
+    return text if limit is None else clip(text, limit)
 
 
 def _attr(text: object) -> str:
@@ -32,26 +31,8 @@ def _seconds(ms: float) -> str:
     return f"{max(ms, 0.0) / 1000:.3f}"
 
 
-def evidence_text(v: Verdict) -> str:
-    """The evidence behind a verdict as plain text lines: summary, notes, schema issues, exchanges."""
-    lines = [f"{v.status.value}: {v.summary}"]
-    if v.notes:
-        lines.append("notes:")
-        lines += [f"  - {n}" for n in v.notes]
-    if v.schema_issues:
-        lines.append("schema issues:")
-        for i in v.schema_issues:
-            where = f" ({i.where})" if i.where else ""
-            lines.append(f"  [{i.level}] {i.schema} {i.path}: {i.message}{where}")
-    if v.exchanges:
-        lines.append("exchanges:")
-        for e in v.exchanges:
-            outcome = f"{e.response.status}" if e.response is not None else "no response"
-            if e.error:
-                outcome += f", error: {e.error}"
-            lines.append(f"  {e.label}: {e.request.method} {e.request.url} -> {outcome} ({e.elapsed_ms:.0f} ms)")
-    text = "\n".join(xml_text(" ".join(line.splitlines()), _MAX_LINE) for line in lines)
-    return xml_text(text, _MAX_BODY)
+def _evidence(v: Verdict) -> str:
+    return xml_text(short_evidence(v), _MAX_BODY)
 
 
 def render_junit(result: RunResult) -> str:
@@ -93,21 +74,21 @@ def render_junit(result: RunResult) -> str:
             )
             if v.status == Status.FAIL:
                 counts["failures"] += 1
-                el = ET.SubElement(case, "failure", message=_attr(v.summary), type="fail")
-                el.text = evidence_text(v)
+                el = ET.SubElement(case, "failure", message=_attr(v.summary), type=_attr(v.code))
+                el.text = _evidence(v)
             elif v.status == Status.ERROR:
                 counts["errors"] += 1
-                el = ET.SubElement(case, "error", message=_attr(v.summary), type="error")
-                el.text = evidence_text(v)
+                el = ET.SubElement(case, "error", message=_attr(v.summary), type=_attr(v.code))
+                el.text = _evidence(v)
             elif v.status == Status.UNSUPPORTED:
                 counts["skipped"] += 1
-                ET.SubElement(case, "skipped", message=_attr(f"unsupported: {v.summary}"))
+                ET.SubElement(case, "skipped", message=_attr(f"{v.code}: {v.summary}"))
             elif v.status == Status.SKIP:
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message=_attr(v.summary))
             elif v.status == Status.WARN:
                 out = ET.SubElement(case, "system-out")
-                out.text = evidence_text(v)  # first line: "warn: <summary>"
+                out.text = _evidence(v)  # first line: "warn/<reason>: <summary>"
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value

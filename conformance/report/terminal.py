@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..results import RunResult
-from ..verdict import Status
 from ..matrix import matrix_providers, ordered_checks, score, skipped_providers, verdict_index
-from ..text import one_line
+from ..results import RunResult
+from ..text import excerpt, one_line
+from ..verdict import Status, Verdict
 
 WORD: dict[Status, str] = {
     Status.PASS: "pass",
@@ -26,14 +26,20 @@ _ANSI: dict[Status, str] = {
 }
 _RESET = "\x1b[0m"
 _MAX_COL = 20
+_MAX_CODE = 60
 _SUMMARY = 160
 
 
 def _name(text: str, width: int) -> str:
-    # one_line() turns ESC and every other control character into visible text: a provider
-    # cannot drive the terminal through its name or its summaries.
-    text = one_line(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    # one_line() before cutting: ESC and every other control character become visible text, so a
+    # provider cannot drive the terminal through its name or its summaries.
+    return excerpt(one_line(text), width)
+
+
+def _problem_word(v: Verdict) -> str:
+    """The code (``fail/no_done``) a reader can search the other reports for; the status word
+    alone for a verdict read from a results file without codes."""
+    return _name(v.code, _MAX_CODE) if v.reason else WORD[v.status]
 
 
 def render_terminal_matrix(result: RunResult, *, color: bool) -> str:
@@ -78,7 +84,7 @@ def render_terminal_matrix(result: RunResult, *, color: bool) -> str:
             continue
         problems.append(
             f"{_name(v.provider, _MAX_COL):<{name_width}}  {_name(v.check_id, 48):<{id_width}}  "
-            f"{paint(v.status, WORD[v.status])}: {_name(v.summary, _SUMMARY)}"
+            f"{paint(v.status, _problem_word(v))}: {_name(v.summary, _SUMMARY)}"
         )
     if problems:
         lines.append("")

@@ -1,0 +1,212 @@
+
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("evidence").textContent);
+  var dialog = document.getElementById("panel");
+  var title = document.getElementById("panel-title");
+  var body = document.getElementById("panel-body");
+  var opener = null;
+
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (cls) { node.className = cls; }
+    return node;
+  }
+  function add(parent, child) { parent.appendChild(child); return child; }
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+  function field(parent, label, value) {
+    var p = add(parent, el("p"));
+    add(p, el("strong", label + ": "));
+    p.appendChild(document.createTextNode(String(value)));
+    return p;
+  }
+  function headerLines(pairs) {
+    return pairs.map(function (kv) { return kv[0] + ": " + kv[1]; }).join("\n");
+  }
+  function copyText(text, pre, button) {
+    function selectIt() {
+      var range = document.createRange();
+      range.selectNodeContents(pre);
+      var sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      button.textContent = ok ? "Copied" : "Selected: press Ctrl+C";
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(function () { button.textContent = "Copied"; }, selectIt);
+    } else {
+      selectIt();
+    }
+  }
+
+  function render(ev) {
+    clear(body);
+    title.textContent = ev.check + " \u2014 " + ev.provider;
+    var verdict = add(body, el("p", null, "verdict"));
+    add(verdict, el("span", ev.glyph + " " + ev.status, "badge st-" + ev.status));
+    if (ev.code) {
+      verdict.appendChild(document.createTextNode(" "));
+      var code = add(verdict, el("code", ev.code, "reason"));
+      code.title = "reason code: the cause of this verdict, stable across runs (search for it to find every cell with it)";
+    }
+    field(body, "Summary", ev.summary);
+    if (ev.title) { field(body, "Check", ev.title + (ev.measures ? " (measures: " + ev.measures + ")" : "")); }
+    field(body, "Duration", ev.duration_ms + " ms");
+    if (ev.notes.length) {
+      var ns = add(body, el("section"));
+      add(ns, el("h3", "Notes"));
+      var ul = add(ns, el("ul"));
+      ev.notes.forEach(function (n) { add(ul, el("li", n)); });
+    }
+    if (ev.issues.length) {
+      var is = add(body, el("section"));
+      add(is, el("h3", "Schema issues (" + ev.issues.length + ")"));
+      var table = add(is, el("table", null, "plain"));
+      var hr = add(add(table, el("thead")), el("tr"));
+      ["Level", "JSON path", "Message", "Where", "Schema"].forEach(function (h) { add(hr, el("th", h)); });
+      var tb = add(table, el("tbody"));
+      ev.issues.forEach(function (i) {
+        var tr = add(tb, el("tr"));
+        [i.level, i.path, i.message, i.where, i.schema].forEach(function (c) { add(tr, el("td", c)); });
+      });
+    }
+    ev.exchanges.forEach(function (x, n) {
+      var s = add(body, el("section"));
+      add(s, el("h3", "Exchange " + (n + 1) + ": " + x.label));
+      add(s, el("h4", "Request"));
+      var req = x.request.method + " " + x.request.url;
+      if (x.request.headers.length) { req += "\n" + headerLines(x.request.headers); }
+      if (x.request.body !== null) { req += "\n\n" + x.request.body; }
+      add(s, el("pre", req));
+      if (x.response) {
+        var r = x.response;
+        add(s, el("h4", "Response"));
+        var head = "HTTP " + r.status + (r.headers.length ? "\n" + headerLines(r.headers) : "");
+        add(s, el("pre", head));
+        if (r.sse !== null) {
+          add(s, el("h4", "SSE lines (" + r.sse_count + ")"));
+          add(s, el("pre", r.sse));
+        } else {
+          add(s, el("h4", "Body (" + r.size_bytes + " bytes received)"));
+          add(s, el("pre", r.body === "" ? "(empty)" : r.body));
+        }
+        r.notes.forEach(function (note) { add(s, el("p", note, "note")); });
+      } else {
+        add(s, el("p", "No response.", "note"));
+      }
+      if (x.error !== null) { field(s, "Error", x.error); }
+      field(s, "Elapsed", x.elapsed_ms + " ms");
+      add(s, el("h4", "Copy as curl"));
+      var pre = el("pre", x.curl);
+      var button = add(s, el("button", "Copy"));
+      button.type = "button";
+      button.addEventListener("click", function () { copyText(x.curl, pre, button); });
+      add(s, pre);
+    });
+  }
+
+  function openPanel(key, from) {
+    var ev = data.cells[key];
+    if (!ev) { return; }
+    opener = from;
+    render(ev);
+    if (typeof dialog.showModal === "function") {
+      if (!dialog.open) { dialog.showModal(); }
+    } else {
+      dialog.setAttribute("open", "");
+    }
+    dialog.scrollTop = 0;
+    document.getElementById("panel-close").focus();
+  }
+  function closePanel() {
+    if (typeof dialog.close === "function") { dialog.close(); } else { dialog.removeAttribute("open"); }
+  }
+  dialog.addEventListener("close", function () { if (opener) { opener.focus(); } });
+  document.getElementById("panel-close").addEventListener("click", closePanel);
+  document.getElementById("matrix").addEventListener("click", function (event) {
+    var target = event.target;
+    var button = target && target.closest ? target.closest("button.cell") : null;
+    if (button) { openPanel(button.getAttribute("data-key"), button); }
+  });
+
+  // Hover shows the native title; keyboard focus gets the same one-line summary in a tooltip,
+  // because browsers show title only to mouse users.
+  var tip = document.getElementById("tip");
+  var pointer = false;
+  document.addEventListener("mousedown", function () { pointer = true; }, true);
+  document.addEventListener("keydown", function () { pointer = false; }, true);
+  function hideTip(button) {
+    tip.hidden = true;
+    if (button) { button.removeAttribute("aria-describedby"); }
+  }
+  var matrix = document.getElementById("matrix");
+  matrix.addEventListener("focusin", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("button.cell") : null;
+    if (!button || pointer) { hideTip(null); return; }
+    tip.textContent = button.getAttribute("title");
+    tip.hidden = false;
+    var box = button.getBoundingClientRect();
+    var left = Math.max(0, Math.min(box.left, document.documentElement.clientWidth - tip.offsetWidth - 8));
+    tip.style.left = (left + window.scrollX) + "px";
+    tip.style.top = (box.bottom + window.scrollY + 4) + "px";
+    button.setAttribute("aria-describedby", "tip");
+  });
+  matrix.addEventListener("focusout", function (event) { hideTip(event.target); });
+
+  var filter = document.getElementById("filter");
+  var sectionFilter = document.getElementById("section");
+  var search = document.getElementById("search");
+  var shown = document.getElementById("shown");
+  var rows = Array.prototype.slice.call(document.querySelectorAll("#matrix tr.check"));
+  var sections = Array.prototype.slice.call(document.querySelectorAll("#matrix tr.section"));
+  function hasCode(row, q) {
+    return (row.getAttribute("data-codes") || "").toLowerCase().split(" ").some(function (c) {
+      return c !== "" && c.indexOf(q) !== -1;
+    });
+  }
+  function apply() {
+    var mode = filter.value;
+    var wanted = sectionFilter.value;
+    var q = search.value.trim().toLowerCase();
+    var visibleCount = 0;
+    var bySection = {};
+    rows.forEach(function (row) {
+      var ok = true;
+      var statuses = (row.getAttribute("data-statuses") || "").split(" ");
+      if (mode === "failures") { ok = row.getAttribute("data-fail") === "1"; }
+      else if (mode === "diff") { ok = row.getAttribute("data-diff") === "1"; }
+      else if (mode === "worse") { ok = row.getAttribute("data-worse") === "1"; }
+      else if (mode === "notpass") { ok = statuses.some(function (s) { return s !== "pass"; }); }
+      else if (mode !== "all") { ok = statuses.indexOf(mode) !== -1; }
+      if (ok && wanted) { ok = row.getAttribute("data-section") === wanted; }
+      if (ok && q) { ok = row.getAttribute("data-check").toLowerCase().indexOf(q) !== -1 || hasCode(row, q); }
+      row.hidden = !ok;
+      if (ok) { visibleCount += 1; bySection[row.getAttribute("data-section")] = true; }
+    });
+    sections.forEach(function (row) { row.hidden = !bySection[row.getAttribute("data-section")]; });
+    shown.textContent = visibleCount + " of " + rows.length + " checks shown";
+  }
+  filter.addEventListener("change", apply);
+  sectionFilter.addEventListener("change", apply);
+  search.addEventListener("input", apply);
+
+  function reveal() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    if (!id) { return; }
+    var target = document.getElementById(id) || document.getElementById("check-" + id);
+    var row = target && target.closest ? target.closest("tr") : null;
+    if (row && row.hidden) {
+      filter.value = "all";
+      sectionFilter.value = "";
+      search.value = "";
+      apply();
+    }
+    if (target) { target.scrollIntoView({ block: "center" }); }
+  }
+  window.addEventListener("hashchange", reveal);
+  apply();
+  if (location.hash) { reveal(); }
+})();
