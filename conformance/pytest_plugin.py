@@ -229,7 +229,7 @@ class ConformanceItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, ConformanceFailure):
             # The short form (one line per exchange), as junit.xml has it; pytest-html gets it all.
-            from .report.junit import evidence_text as short_evidence
+            from .report.evidence import short_evidence
 
             return short_evidence(excinfo.value.verdict)
         return super().repr_failure(excinfo, style=style)
@@ -246,38 +246,13 @@ def _skip(reason: str) -> None:
         pytest.skip(reason)
 
 
-def evidence_text(v: Verdict) -> str:
-    """A verdict's evidence as plain text: summary, notes, schema issues, then each exchange in full."""
-    from .report.html import _pretty_body, curl_command
-    from .text import clip
-
-    lines = [f"{v.status.value}: {v.summary}"]
-    lines += [f"note: {n}" for n in v.notes]
-    for i in v.schema_issues:
-        lines.append(f"schema [{i.level}] {i.schema} {i.path}: {i.message}" + (f" ({i.where})" if i.where else ""))
-    for n, e in enumerate(v.exchanges, 1):
-        lines += ["", f"--- exchange {n}: {e.label} ({e.elapsed_ms:.0f} ms)", f"{e.request.method} {e.request.url}"]
-        lines += [f"{k}: {val}" for k, val in e.request.headers.items()]
-        body = _pretty_body(e.request.body)
-        if body is not None:
-            lines += ["", clip(body, _EVIDENCE_BODY)]
-        if e.response is not None:
-            r = e.response
-            lines += ["", f"HTTP {r.status}" + (" (truncated)" if r.truncated else "")]
-            lines += [f"{k}: {val}" for k, val in r.headers.items()]
-            shown = "\n".join(r.sse_lines) if r.sse_lines else r.body
-            lines += ["", clip(shown, _EVIDENCE_BODY)]
-        if e.error:
-            lines.append(f"error: {e.error}")
-        lines += ["", "copy as curl:", curl_command(e.request)]
-    return "\n".join(lines)
-
-
 def evidence_html(v: Verdict) -> str:
     """The evidence for pytest-html's row: escaped text only (provider output is hostile input)."""
     from .text import visible
 
-    text = html.escape(visible(evidence_text(v)), quote=True)
+    from .report.evidence import full_evidence
+
+    text = html.escape(visible(full_evidence(v, _EVIDENCE_BODY)), quote=True)
     return (
         '<div class="conformance-evidence"><pre style="white-space:pre-wrap;overflow-wrap:anywhere;max-height:40em;'
         f'overflow:auto">{text}</pre></div>'

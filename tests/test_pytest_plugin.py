@@ -79,7 +79,7 @@ def test_one_item_per_provider_and_check_with_the_verdicts_mapped(providers: pyt
     failed = {r.nodeid: r for r in reprec.getreports("pytest_runtest_logreport") if r.failed}
     assert set(failed) == {"gw::streaming.done"}
     text = str(failed["gw::streaming.done"].longrepr)
-    assert text.startswith("fail: the stream ended without data: [DONE]") and "POST http://127.0.0.1:" in text
+    assert text.startswith("fail/no_done: the stream ended without data: [DONE]") and "POST http://127.0.0.1:" in text
     # unsupported / skip -> skipped with the reason
     skipped = {r.nodeid: r.longrepr[2] for r in reprec.getreports("pytest_runtest_logreport") if r.skipped}
     assert skipped["gw::tokens.max_completion_tokens"].startswith("Skipped: unsupported: ")
