@@ -19,7 +19,7 @@ from .verdict import SchemaIssue
 
 COMPAT = "compat"
 STRICT = "strict"
-SCHEMA_NAMES = ("chat_completion", "chat_completion_chunk", "error_response", "models_list")
+SCHEMA_NAMES = ("chat_completion", "chat_completion_chunk", "error_response", "models_list", "response", "response_stream_event")
 
 
 @cache

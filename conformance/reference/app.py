@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import model
+from . import model, responses
 from .flavour import Flavour
 from .requests import ApiError, api_key_header_error, authorization_error, model_not_found, parse_chat_request
 from .streaming import media_type, sse_events
@@ -90,6 +90,21 @@ def create_app(
         body = model.completion_body(chat, result, completion_id=completion_id, created=created, flavour=flavour)
         return JSONResponse(body, headers=headers)
 
+    response_store = responses.ResponseStore()
+
+    async def create_response(request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            parsed = responses.parse_responses_request(await request.body(), model_ids, response_store, flavour)
+        except ApiError as failure:
+            return render_error(_validation_failure(failure, flavour), _completion_headers(started), request)
+        body = responses.create_response(parsed, response_store, flavour)
+        headers = _completion_headers(started)
+        if parsed.chat.stream:
+            stream_headers = {**headers, "cache-control": "no-cache"}
+            return StreamingResponse(responses.sse_frames(body), media_type="text/event-stream", headers=stream_headers)
+        return JSONResponse(body, headers=headers)
+
     async def routing_error(request: Request, exc: HTTPException) -> Response:
         """Unknown paths and wrong methods, in the envelope instead of Starlette's plain text."""
         return render_error(_routing_failure(request, exc), dict(exc.headers or {}))
@@ -102,6 +117,7 @@ def create_app(
             Route(f"{prefix}/models", list_models, methods=["GET"]),
             Route(f"{prefix}/models/{{model_id}}", retrieve_model, methods=["GET"]),
             Route(f"{prefix}/chat/completions", chat_completions, methods=["POST"]),
+            Route(f"{prefix}/responses", create_response, methods=["POST"]),
         ],
         middleware=middleware,
         exception_handlers={HTTPException: routing_error},
