@@ -15,8 +15,8 @@ from .diff import Row, RunDiff
 from .errors import UsageError
 from .matrix import EMOJI
 from .report.markdown import md, md_code
-from .text import one_line
 from .results import RunResult
+from .text import one_line
 
 _MARK = "◀ worse"
 _SUMMARY_CHARS = 240

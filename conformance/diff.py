@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from .matrix import EMOJI
 from .report.markdown import md, md_code
-from .text import one_line
 from .results import RunResult, WorseCheck
+from .text import one_line
 from .verdict import STATUS_ORDER, Status, Verdict
 
 _RANK = {status: index for index, status in enumerate(STATUS_ORDER)}

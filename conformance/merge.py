@@ -16,7 +16,7 @@ Giving one file re-renders it unchanged (no ``sources`` added).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
@@ -107,7 +107,7 @@ def _instant(stamp: str) -> tuple[int, float, str]:
     except ValueError:
         return (0, 0.0, stamp)
     if moment.tzinfo is None:  # results.json stamps are UTC; read a hand-made naive one as UTC too
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return (1, moment.timestamp(), stamp)
 
 

@@ -48,7 +48,7 @@ class Policy:
         extra = [(self.allow_warn, Status.WARN), (self.allow_unsupported, Status.UNSUPPORTED), (self.allow_skip, Status.SKIP)]
         return (Status.PASS, *(status for ok, status in extra if ok))
 
-    def requiring(self, more: Iterable[Requirement]) -> "Policy":
+    def requiring(self, more: Iterable[Requirement]) -> Policy:
         known = set(self.require)
         return replace(self, require=self.require + tuple(r for r in more if r not in known))
 

@@ -137,7 +137,7 @@ class RunResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "RunResult":
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
         run = data["run"]
         return cls(
             tool_version=data["tool"]["version"],

@@ -40,7 +40,7 @@ class Settings:
     retry_after_max_s: float = 30.0
     """Cap on any pause (Retry-After included), so a hostile provider cannot stall a run."""
 
-    def merged(self, overrides: dict[str, Any] | None) -> "Settings":
+    def merged(self, overrides: dict[str, Any] | None) -> Settings:
         if not overrides:
             return self
         known = {f.name for f in fields(self)}
