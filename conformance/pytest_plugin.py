@@ -248,9 +248,8 @@ def _skip(reason: str) -> None:
 
 def evidence_html(v: Verdict) -> str:
     """The evidence for pytest-html's row: escaped text only (provider output is hostile input)."""
-    from .text import visible
-
     from .report.evidence import full_evidence
+    from .text import visible
 
     text = html.escape(visible(full_evidence(v, _EVIDENCE_BODY)), quote=True)
     return (

@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.list_deviations:
         print(describe_deviations())
         return
-    flavour = Flavour(name.strip() for name in args.deviate.split(",") if name.strip())
+    flavour = Flavour(frozenset(name.strip() for name in args.deviate.split(",") if name.strip()))
     try:
         app = create_app(api_key=args.api_key, flavour=flavour)
     except ValueError as exc:

@@ -105,8 +105,9 @@ def create_app(
             return StreamingResponse(responses.sse_frames(body), media_type="text/event-stream", headers=stream_headers)
         return JSONResponse(body, headers=headers)
 
-    async def routing_error(request: Request, exc: HTTPException) -> Response:
+    async def routing_error(request: Request, exc: Exception) -> Response:
         """Unknown paths and wrong methods, in the envelope instead of Starlette's plain text."""
+        assert isinstance(exc, HTTPException)  # registered for HTTPException only
         return render_error(_routing_failure(request, exc), dict(exc.headers or {}))
 
     middleware = [Middleware(_RequestId)]

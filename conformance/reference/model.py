@@ -214,11 +214,10 @@ def _tool_calls(request: ChatRequest, user_text: str) -> tuple[ToolCall, ...]:
     if isinstance(choice, NamedTool):
         tool = next(t for t in request.tools if t.name == choice.name)
         return (_call(tool, values[0] if values else None),)
-    tool = _most_relevant(request.tools, user_text)
-    if tool is None:
-        if choice == "auto":
-            return ()
-        tool = request.tools[0]
+    relevant = _most_relevant(request.tools, user_text)
+    if relevant is None and choice == "auto":
+        return ()
+    tool = relevant or request.tools[0]
     if request.parallel_tool_calls and len(values) >= 2:
         return tuple(_call(tool, value) for value in values[:MAX_PARALLEL_CALLS])
     return (_call(tool, values[0] if values else None),)

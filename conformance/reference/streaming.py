@@ -118,10 +118,8 @@ def _frames(payloads: Iterable[str], flavour: Flavour) -> Iterator[str]:
 
 def _deltas(result: Reply, flavour: Flavour) -> Iterator[Delta]:
     """Every delta of one choice; the last, empty one carries the finish_reason."""
-    if result.tool_calls:
-        deltas = [*_tool_call_deltas(result.tool_calls, flavour), {}]
-    else:
-        deltas = [*_text_deltas(result.content, flavour), {}]
+    pieces = _tool_call_deltas(result.tool_calls, flavour) if result.tool_calls else _text_deltas(result.content, flavour)
+    deltas = [*pieces, {}]
     for position, delta in enumerate(deltas):
         if flavour.has("extra_fields"):
             # Reasoning first, as reasoning models stream it; null once the answer starts.

@@ -15,13 +15,13 @@ from .markdown import render_markdown
 from .terminal import render_terminal_matrix
 
 __all__ = [
-    "write_reports",
-    "render_json",
     "load_results",
     "render_html",
+    "render_json",
     "render_junit",
     "render_markdown",
     "render_terminal_matrix",
+    "write_reports",
 ]
 
 REPORT_FILES: dict[str, str] = {

@@ -19,7 +19,7 @@ import html
 import importlib.resources
 import json
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..matrix import matrix_providers, ordered_checks, score, skipped_providers, verdict_index
@@ -27,7 +27,6 @@ from ..results import CheckInfo, ProviderRun, RunResult, WorseCheck
 from ..text import clip, one_line, plural, visible
 from ..verdict import STATUS_ORDER, Exchange, Status, Verdict
 from .evidence import curl_command, pretty_body
-
 
 BODY_CAP = 20_000
 """Most characters of any one body (request, response, SSE lines, curl command) the page shows."""
@@ -118,7 +117,7 @@ def when(stamp: str) -> str:
         return stamp
     if moment.tzinfo is None:
         return moment.strftime("%Y-%m-%d %H:%M")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def provider_started(result: RunResult, provider: str) -> str:

@@ -56,11 +56,11 @@ def render_terminal_matrix(result: RunResult, *, color: bool) -> str:
     widths = [max(len(n), 5) for n in names]
     id_width = max([len("check")] + [len(_name(c.id, 48)) for c in checks])
 
-    lines = ["  ".join([f"{'check':<{id_width}}"] + [f"{n:<{w}}" for n, w in zip(names, widths)]).rstrip()]
+    lines = ["  ".join([f"{'check':<{id_width}}"] + [f"{n:<{w}}" for n, w in zip(names, widths, strict=True)]).rstrip()]
     lines.append("  ".join(["-" * id_width] + ["-" * w for w in widths]))
     for check in checks:
         cells = [f"{_name(check.id, 48):<{id_width}}"]
-        for p, w in zip(providers, widths):
+        for p, w in zip(providers, widths, strict=True):
             v = index.get((p.name, check.id))
             word = WORD[v.status] if v else "-"
             cells.append(paint(v.status if v else None, f"{word:<{w}}"))
@@ -68,7 +68,7 @@ def render_terminal_matrix(result: RunResult, *, color: bool) -> str:
     lines.append("")
 
     name_width = max([len(n) for n in names] + [1])
-    for p, n in zip(providers, names):
+    for p, n in zip(providers, names, strict=True):
         passed, applicable = score(result, p.name)
         counts = result.counts(p.name)
         detail = ", ".join(f"{counts[s]} {WORD[s]}" for s in Status if counts[s] and s != Status.PASS)
