@@ -1,0 +1,1 @@
+"""The checks: single verdicts on crafted providers, the mutation matrix, hostile providers."""
