@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import html
-import itertools
+import json
 import secrets
 import time
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
+from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers, MutableHeaders
@@ -19,9 +20,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import model, responses
+from .concurrency import GatedStreamingResponse, ServerState, stream_body, stream_slot
 from .flavour import Flavour
 from .requests import ApiError, api_key_header_error, authorization_error, model_not_found, parse_chat_request
-from .streaming import media_type, sse_events
+from .streaming import SSE_MEDIA_TYPE, error_event_frames, media_type, sse_frames
 
 DEFAULT_MODELS: tuple[str, ...] = ("reference-chat", "reference-vision")
 MODEL_CREATED = 1700000000
@@ -38,6 +40,13 @@ RATE_LIMIT_HEADERS = {
     "x-ratelimit-reset-tokens": "30ms",
 }
 OVERLOADED_MESSAGE = "The server is overloaded or not ready yet."
+RETRY_AFTER_S = 1
+RETRY_AFTER_MS = 50
+RATE_LIMITED_MESSAGE = (
+    "Rate limit reached for requests per min (RPM): Limit 1, Used 1, Requested 1. Please try again {wait}."
+)
+NOT_FOUND_DETAIL = {"detail": "Not Found"}
+"""FastAPI's body for a route it does not have (model_retrieve_missing)."""
 
 KeyCheck = Callable[[Headers], "ApiError | None"]
 """The 401 for a request's headers, or None if they carry the key."""
@@ -50,7 +59,8 @@ def create_app(
     flavour.check_known()
     model_ids = tuple(models)
     prefix = "" if flavour.has("no_v1") else API_PREFIX
-    chat_requests = itertools.count(1)
+    state = ServerState()
+    sampler = model.Sampler()
 
     def render_error(error: ApiError, headers: dict[str, str] | None = None, request: Request | None = None) -> Response:
         if request is not None and flavour.has("echo_key"):
@@ -62,6 +72,9 @@ def create_app(
         return JSONResponse(objects if flavour.has("models_bare_array") else {"object": "list", "data": objects})
 
     async def retrieve_model(request: Request) -> Response:
+        if flavour.has("model_retrieve_missing"):
+            # llama-cpp-python serves GET /models but has no route for one model.
+            return JSONResponse(NOT_FOUND_DETAIL, status_code=404)
         model_id = request.path_params["model_id"]
         if model_id not in model_ids:
             return render_error(model_not_found(model_id), request=request)
@@ -69,23 +82,35 @@ def create_app(
 
     async def chat_completions(request: Request) -> Response:
         started = time.perf_counter()
-        if flavour.has("flaky_every_other") and next(chat_requests) % 2 == 0:
+        number = state.next_chat_request()
+        if flavour.has("flaky_every_other") and number % 2 == 0:
             overloaded = ApiError(503, OVERLOADED_MESSAGE, error_type="server_error")
             return render_error(overloaded, _completion_headers(started))
+        if number == 1 and (flavour.has("rate_limited_once") or flavour.has("rate_limited_no_retry_after")):
+            return render_error(*_rate_limited(started, flavour))
+        raw = await request.body()
         try:
-            chat = parse_chat_request(await request.body(), model_ids, flavour)
+            chat = parse_chat_request(raw, model_ids, flavour)
         except ApiError as failure:
-            return render_error(_validation_failure(failure, flavour), _completion_headers(started), request)
-        result = model.reply(chat, flavour)
+            error = _validation_failure(failure, flavour)
+            if flavour.has("stream_error_event") and _asks_to_stream(raw):
+                # The refusal arrives as a stream: HTTP 200, one error event, then [DONE].
+                frames = error_event_frames(error.envelope(), flavour)
+                return StreamingResponse(iter(frames), media_type=SSE_MEDIA_TYPE, headers=_completion_headers(started))
+            return render_error(error, _completion_headers(started), request)
+        result = model.reply(chat, flavour, sampler)
         completion_id = f"chatcmpl-{secrets.token_hex(12)}"
         created = int(time.time())
         headers = _completion_headers(started)
         if flavour.has("echo_key"):
             headers["x-debug-authorization"] = request.headers.get("authorization", "")
         if chat.stream:
-            events = sse_events(chat, result, completion_id=completion_id, created=created, flavour=flavour)
-            return StreamingResponse(
-                events, media_type=media_type(flavour), headers={**headers, "cache-control": "no-cache"}
+            frames = sse_frames(chat, result, completion_id=completion_id, created=created, flavour=flavour)
+            return GatedStreamingResponse(
+                stream_body(frames, flavour, state),
+                slot=stream_slot(flavour, state),
+                media_type=media_type(flavour),
+                headers={**headers, "cache-control": "no-cache"},
             )
         body = model.completion_body(chat, result, completion_id=completion_id, created=created, flavour=flavour)
         return JSONResponse(body, headers=headers)
@@ -98,7 +123,7 @@ def create_app(
             parsed = responses.parse_responses_request(await request.body(), model_ids, response_store, flavour)
         except ApiError as failure:
             return render_error(_validation_failure(failure, flavour), _completion_headers(started), request)
-        body = responses.create_response(parsed, response_store, flavour)
+        body = responses.create_response(parsed, response_store, flavour, sampler)
         headers = _completion_headers(started)
         if parsed.chat.stream:
             stream_headers = {**headers, "cache-control": "no-cache"}
@@ -113,10 +138,16 @@ def create_app(
     middleware = [Middleware(_RequestId)]
     if api_key is not None and not flavour.has("auth_not_enforced"):
         middleware.append(Middleware(_KeyAuth, check=_key_check(api_key, flavour), prefix=prefix, flavour=flavour))
+    if flavour.has("query_param_required"):
+        # After the key check, as Azure does: a caller with a good key learns what else is missing.
+        middleware.append(Middleware(_RequiredQuery, prefix=prefix, flavour=flavour))
+    model_routes = [] if flavour.has("models_absent") else [
+        Route(f"{prefix}/models", list_models, methods=["GET"]),
+        Route(f"{prefix}/models/{{model_id}}", retrieve_model, methods=["GET"]),
+    ]
     app = Starlette(
         routes=[
-            Route(f"{prefix}/models", list_models, methods=["GET"]),
-            Route(f"{prefix}/models/{{model_id}}", retrieve_model, methods=["GET"]),
+            *model_routes,
             Route(f"{prefix}/chat/completions", chat_completions, methods=["POST"]),
             Route(f"{prefix}/responses", create_response, methods=["POST"]),
         ],
@@ -168,6 +199,30 @@ def _validation_failure(error: ApiError, flavour: Flavour) -> ApiError:
     return error
 
 
+def _rate_limited(started: float, flavour: Flavour) -> tuple[ApiError, dict[str, str]]:
+    """OpenAI's 429 for a spent request budget, with its retry headers unless rate_limited_no_retry_after."""
+    headers = {**_completion_headers(started), "x-ratelimit-remaining-requests": "0"}
+    if flavour.has("rate_limited_no_retry_after"):
+        # Nothing says when to come back: no Retry-After, no retry-after-ms, no x-ratelimit-reset-*.
+        headers = {key: value for key, value in headers.items() if not key.startswith("x-ratelimit-reset-")}
+        wait = "later"
+    else:
+        headers.update({"retry-after": str(RETRY_AFTER_S), "retry-after-ms": str(RETRY_AFTER_MS)})
+        headers["x-ratelimit-reset-requests"] = f"{RETRY_AFTER_MS}ms"
+        wait = f"in {RETRY_AFTER_MS}ms"
+    message = RATE_LIMITED_MESSAGE.format(wait=wait)
+    return ApiError(429, message, error_type="requests", code="rate_limit_exceeded"), headers
+
+
+def _asks_to_stream(body: bytes) -> bool:
+    """Whether a (refused) request body asked for a stream; False when it is not even JSON."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and payload.get("stream") is True
+
+
 def _routing_failure(request: Request, exc: HTTPException) -> ApiError:
     target = f"({request.method} {request.url.path})"
     if exc.status_code == 404:
@@ -212,6 +267,34 @@ class _RequestId:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+REQUIRED_QUERY = "api-version"
+SUPPORTED_API_VERSIONS = ("2024-10-21", "2025-04-01-preview")
+
+
+class _RequiredQuery:
+    """Under ``query_param_required``: every API request must carry ``?api-version=`` with a
+    supported value (Azure OpenAI's rule), and the 400 says which values are."""
+
+    def __init__(self, app: ASGIApp, prefix: str, flavour: Flavour) -> None:
+        self.app = app
+        self.prefix = prefix
+        self.flavour = flavour
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (path == self.prefix or path.startswith(f"{self.prefix}/")):
+            given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(REQUIRED_QUERY, [])
+            if not given or given[0] not in SUPPORTED_API_VERSIONS:
+                what = "Missing required" if not given else "Unsupported value for the"
+                error = ApiError(
+                    400, f"{what} query parameter '{REQUIRED_QUERY}'. Supported versions: {', '.join(SUPPORTED_API_VERSIONS)}.",
+                    param=REQUIRED_QUERY, code="missing_query_parameter" if not given else "unsupported_api_version",
+                )
+                await error_response(error, flavour=self.flavour)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class _KeyAuth:

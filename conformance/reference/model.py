@@ -1,22 +1,26 @@
 """The reference provider's "model": deterministic replies the probes can predict.
 
 Every rule exists so a probe can ask for something and know the right answer:
-counting for length limits, canaries for system-prompt adherence, tool names in the
-prompt for tool calling, solid-colour images for vision.
+counting for length limits and stop sequences, canaries for system-prompt adherence
+and history recall, "at random" for sampling and seeds, tool names in the prompt for
+tool calling, solid-colour images for vision, schemas for structured outputs.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import re
 import secrets
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, deque
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..png import colour_name, decode_png
+from . import logprobs
 from .flavour import Flavour
 from .requests import ChatRequest, Message, NamedTool, Tool, png_from_data_url
+from .structured import instance
 
 SYSTEM_FINGERPRINT = "fp_reference"
 HOSTILE_TEXT = "<script>alert(1)</script></textarea><img src=x onerror=alert(1)> javascript:alert(1) \u202e"
@@ -33,9 +37,19 @@ _CANARY = re.compile(r"\b[A-Z][A-Z0-9]{2,}-\d{2,}\b")
 # digit string is slow (or refused by Python's int conversion limit).
 _COUNT_TO = re.compile(r"from 1 to (\d{1,9})", re.IGNORECASE)
 _QUOTED = re.compile(r'"([^"]+)"')
+_AT_RANDOM = re.compile(r"\bat random\b", re.IGNORECASE)
+_CODE_WORD = re.compile(r"\bcode word\b", re.IGNORECASE)
+# A token is a word with the whitespace before it, so tokens join back to the exact text.
+_TOKEN = re.compile(r"\s*\S+|\s+$")
 _MIN_KEYWORD_LENGTH = 4
-# Argument values by JSON schema type for non-string properties; unknown types get null.
-_PLACEHOLDERS: dict[str | None, Any] = {"integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}
+_RESULT_ROLES = ("tool", "function")
+ANIMALS: tuple[str, ...] = (
+    "cat", "dog", "horse", "otter", "zebra", "falcon", "lizard", "dolphin",
+    "badger", "heron", "lynx", "walrus", "gecko", "moose", "panda", "tapir",
+)
+"""The words "at random" picks from: the first at temperature 0, a seeded or a random one above."""
+RECENT_PICKS = 8
+"""An unseeded pick avoids the server's last this many, so a few requests in a row surely vary."""
 
 
 @dataclass(frozen=True)
@@ -55,21 +69,66 @@ class Reply:
     finish_reason: str
     prompt_tokens: int
     completion_tokens: int
+    # Left out of ==: the tokens are the content split up, and the overrun is what it is not.
+    tokens: tuple[str, ...] = field(default=(), compare=False)
+    """The content token by token (they join to it); streamed one per chunk, one logprobs entry each."""
+    overrun: str = field(default="", compare=False)
+    """What a stop sequence cut off, to the end of the token that holds it: sent only under stop_in_stream_delta."""
+
+    @property
+    def pieces(self) -> tuple[str, ...]:
+        """The content's tokens (made from the content when the Reply was built without them)."""
+        return self.tokens or tokenize(self.content or "")
 
 
-def reply(request: ChatRequest, flavour: Flavour) -> Reply:
+class Sampler:
+    """One server's "at random" picks: the first word at temperature 0, else seeded by ``seed``
+    (the same seed, the same word), else random among the words not picked in the last
+    RECENT_PICKS unseeded picks. Plain randomness repeats itself now and then (three alike in
+    1 of 256 tries), which would make the suite's checks, and its own tests, flaky."""
+
+    def __init__(self) -> None:
+        self._recent: deque[str] = deque(maxlen=RECENT_PICKS)
+
+    def pick(self, request: ChatRequest) -> str:
+        if request.temperature == 0:
+            return ANIMALS[0]
+        if request.seed is not None:
+            # Not for security: a seed must reproduce its pick, which is what random.Random is for.
+            return random.Random(request.seed).choice(ANIMALS)
+        word = secrets.choice([animal for animal in ANIMALS if animal not in self._recent])
+        self._recent.append(word)
+        return word
+
+
+def reply(request: ChatRequest, flavour: Flavour, sampler: Sampler | None = None) -> Reply:
+    """The answer to a request; ``sampler`` is the server's (a fresh one, without memory, if none)."""
     prompt = prompt_tokens(request.messages)
     # Only a flavour (system_ignored) can leave no messages; answer as to an empty prompt.
     last = request.messages[-1] if request.messages else None
     prefix = HOSTILE_TEXT.split() if flavour.has("hostile_content") else []
-    if last is not None and last.role == "tool":
-        return _text([*prefix, "The", "tool", "returned:", *last.text.split()], request.token_limit, prompt)
     user_text = _last_user_text(request.messages)
-    calls = _tool_calls(request, user_text)
+    if last is not None and last.role in _RESULT_ROLES:
+        words = [*prefix, "The", "tool", "returned:", *last.text.split()]
+        return _text(_formatted(" ".join(words), request, user_text, flavour), request, prompt)
+    calls = _tool_calls(request, user_text, flavour)
     if calls:
         tokens = sum(len(f"{call.name} {call.arguments}".split()) for call in calls)
         return Reply(None, calls, _tool_finish_reason(request, flavour), prompt, tokens)
-    return _text([*prefix, *_answer(request.messages, user_text)], request.token_limit, prompt)
+    words = [*prefix, *_answer(request, user_text, sampler or Sampler())]
+    return _text(_formatted(" ".join(words), request, user_text, flavour), request, prompt)
+
+
+def tokenize(text: str) -> tuple[str, ...]:
+    """The tokens of a reply: each word with the whitespace before it (" 2"), so they join back to ``text``."""
+    return tuple(_TOKEN.findall(text))
+
+
+def choice_logprobs(request: ChatRequest, tokens: tuple[str, ...] | None) -> dict[str, Any] | None:
+    """A choice's ``logprobs``: null unless asked for; ``content`` lists these tokens (none for tool calls)."""
+    if not request.logprobs:
+        return None
+    return logprobs.choice_logprobs(logprobs.entries(tokens or (), request.top_logprobs))
 
 
 def prompt_tokens(messages: tuple[Message, ...]) -> int:
@@ -81,14 +140,14 @@ def completion_body(
     request: ChatRequest, result: Reply, *, completion_id: str, created: int, flavour: Flavour
 ) -> dict[str, Any]:
     """The non-streamed response body."""
-    message = _message_object(result, flavour)
+    message = _message_object(request, result, flavour)
     body: dict[str, Any] = {
         **response_head("chat.completion", request, completion_id=completion_id, created=created, flavour=flavour),
         "choices": [
             {
                 "index": index,
                 "message": message,
-                "logprobs": None,
+                "logprobs": choice_logprobs(request, result.pieces),
                 "finish_reason": result.finish_reason,
                 **choice_extras(flavour),
             }
@@ -130,9 +189,13 @@ def choice_extras(flavour: Flavour) -> dict[str, Any]:
     return {"x_vendor": {"stop_detail": None}} if flavour.has("extra_fields") else {}
 
 
-def _message_object(result: Reply, flavour: Flavour) -> dict[str, Any]:
+def _message_object(request: ChatRequest, result: Reply, flavour: Flavour) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": result.content, "refusal": None, "annotations": []}
-    if result.tool_calls:
+    if result.tool_calls and request.legacy_functions:
+        # The legacy API makes one call, without an id.
+        call = result.tool_calls[0]
+        message["function_call"] = {"name": call.name, "arguments": call.arguments}
+    elif result.tool_calls:
         message["tool_calls"] = [tool_call_object(call, flavour) for call in result.tool_calls]
     if flavour.has("extra_fields"):
         message["reasoning_content"] = REASONING_TEXT
@@ -162,10 +225,55 @@ def usage_object(result: Reply, n: int, flavour: Flavour = Flavour()) -> dict[st
     }
 
 
-def _text(words: list[str], limit: int | None, prompt: int) -> Reply:
-    if limit is not None and len(words) > limit:
-        return Reply(" ".join(words[:limit]), (), "length", prompt, limit)
-    return Reply(" ".join(words), (), "stop", prompt, len(words))
+def _text(text: str, request: ChatRequest, prompt: int) -> Reply:
+    """A text reply: cut at the token limit, then before the first stop sequence in what is left.
+
+    That is the order a model meets them in: a stop sequence beyond the limit is never generated.
+    """
+    tokens = tokenize(text)
+    finish = "stop"
+    limit = request.token_limit
+    if limit is not None and len(tokens) > limit:
+        tokens, finish = tokens[:limit], "length"
+    overrun = ""
+    cut = _stop_cut(tokens, request.stop)
+    if cut is not None:
+        (tokens, overrun), finish = cut, "stop"
+    return Reply("".join(tokens), (), finish, prompt, len(tokens), tokens, overrun)
+
+
+def _stop_cut(tokens: tuple[str, ...], stops: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
+    """The tokens before the earliest stop sequence (trailing whitespace dropped) and the overrun; None if none occurs.
+
+    The overrun runs from the cut to the end of the token where the stop sequence ends: the
+    delta a server that checks stop sequences too late has already sent.
+    """
+    text = "".join(tokens)
+    found = [(text.find(stop), stop) for stop in stops if stop and stop in text]
+    if not found:
+        return None
+    start, stop = min(found)
+    kept = text[:start].rstrip()
+    end, token_end = start + len(stop), 0
+    for token in tokens:
+        token_end += len(token)
+        if token_end >= end:
+            break
+    return tokenize(kept), text[len(kept) : token_end]
+
+
+def _formatted(answer: str, request: ChatRequest, user_text: str, flavour: Flavour) -> str:
+    """The answer in the requested response_format: as is, {"answer": ...}, or an instance of the json_schema."""
+    shape = request.response_format
+    if shape is None:
+        return answer
+    if shape.schema is not None:
+        values = _QUOTED.findall(user_text)
+        data = instance(shape.schema, values[0] if values else None)
+    else:
+        data = {"answer": answer}
+    text = json.dumps(data, ensure_ascii=False)
+    return f"```json\n{text}\n```" if flavour.has("json_fenced") else text
 
 
 def _last_user(messages: tuple[Message, ...]) -> Message | None:
@@ -177,12 +285,18 @@ def _last_user_text(messages: tuple[Message, ...]) -> str:
     return user.text if user else ""
 
 
-def _answer(messages: tuple[Message, ...], user_text: str) -> list[str]:
+def _answer(request: ChatRequest, user_text: str, sampler: Sampler) -> list[str]:
     """The words of a text reply (before any length limit)."""
+    messages = request.messages
     prefix = _canary(messages)
     user = _last_user(messages)
     if user and user.image_urls:
         return [*prefix, "The", "image", "is", f"{_dominant_colour(user.image_urls[0])}."]
+    recalled = _recalled_canary(messages) if _CODE_WORD.search(user_text) else None
+    if recalled is not None:
+        return [*prefix, recalled]
+    if _AT_RANDOM.search(user_text):
+        return [*prefix, sampler.pick(request)]
     count = _COUNT_TO.search(user_text)
     if count:
         return [*prefix, *(str(k) for k in range(1, min(int(count.group(1)), MAX_COUNT) + 1))]
@@ -199,6 +313,17 @@ def _canary(messages: tuple[Message, ...]) -> list[str]:
     return []
 
 
+def _recalled_canary(messages: tuple[Message, ...]) -> str | None:
+    """The latest canary said in the conversation before the last user message (by the user or the assistant)."""
+    last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=0)
+    for message in reversed(messages[:last_user]):
+        if message.role in ("user", "assistant"):
+            found = _CANARY.findall(message.text)
+            if found:
+                return str(found[-1])
+    return None
+
+
 def _dominant_colour(url: str) -> str:
     # The request was validated, so the image is known to decode.
     rows = decode_png(png_from_data_url(url))
@@ -206,24 +331,26 @@ def _dominant_colour(url: str) -> str:
     return colour_name(pixel)
 
 
-def _tool_calls(request: ChatRequest, user_text: str) -> tuple[ToolCall, ...]:
+def _tool_calls(request: ChatRequest, user_text: str, flavour: Flavour) -> tuple[ToolCall, ...]:
     choice = request.tool_choice
     if not request.tools or choice == "none":
         return ()
     values = _QUOTED.findall(user_text)
     if isinstance(choice, NamedTool):
         tool = next(t for t in request.tools if t.name == choice.name)
-        return (_call(tool, values[0] if values else None),)
-    relevant = _most_relevant(request.tools, user_text)
+        return (_call(tool, values[0] if values else None, flavour),)
+    relevant = request.tools[0] if flavour.has("always_first_tool") else _most_relevant(request.tools, user_text)
     if relevant is None and choice == "auto":
         return ()
     tool = relevant or request.tools[0]
     if request.parallel_tool_calls and len(values) >= 2:
-        return tuple(_call(tool, value) for value in values[:MAX_PARALLEL_CALLS])
-    return (_call(tool, values[0] if values else None),)
+        return tuple(_call(tool, value, flavour) for value in values[:MAX_PARALLEL_CALLS])
+    return (_call(tool, values[0] if values else None, flavour),)
 
 
 def _tool_finish_reason(request: ChatRequest, flavour: Flavour) -> str:
+    if request.legacy_functions:
+        return "function_call"
     if flavour.has("finish_stop_with_tools"):
         return "stop"
     if isinstance(request.tool_choice, NamedTool) and flavour.has("named_finish_stop"):
@@ -232,50 +359,19 @@ def _tool_finish_reason(request: ChatRequest, flavour: Flavour) -> str:
 
 
 def _most_relevant(tools: tuple[Tool, ...], user_text: str) -> Tool | None:
+    """The tool whose name shares most words (of four letters or more) with the prompt; the earliest on a tie."""
     text = user_text.lower()
-    return next(
-        (
-            tool
-            for tool in tools
-            if any(len(part) >= _MIN_KEYWORD_LENGTH and part.lower() in text for part in tool.name.split("_"))
-        ),
-        None,
-    )
+    scores = [
+        sum(len(part) >= _MIN_KEYWORD_LENGTH and part.lower() in text for part in tool.name.split("_")) for tool in tools
+    ]
+    best = max(scores, default=0)
+    return tools[scores.index(best)] if best else None
 
 
-def _call(tool: Tool, value: str | None) -> ToolCall:
-    return ToolCall(
-        id=f"call_{secrets.token_hex(12)}", name=tool.name, arguments=json.dumps(_arguments(tool.parameters, value))
-    )
-
-
-def _arguments(schema: dict[str, Any], value: str | None) -> dict[str, Any]:
-    """Fill every property of a JSON schema with a plausible value.
-
-    ``value`` (a quoted string from the prompt) goes to the first free-text string
-    property, i.e. the first string without an enum: that is where a probe's
-    "Paris" belongs, not in a ``unit`` enum that happens to come first.
-    """
-    properties = schema.get("properties")
-    if not isinstance(properties, dict):
-        return {}
-    args: dict[str, Any] = {}
-    for name, prop in properties.items():
-        prop = prop if isinstance(prop, dict) else {}
-        enum = prop.get("enum")
-        if isinstance(enum, list) and enum:
-            args[name] = enum[0]
-        elif _json_type(prop) == "string":
-            args[name] = value if value is not None else "example"
-            value = None
-        else:
-            args[name] = _PLACEHOLDERS.get(_json_type(prop))
-    return args
-
-
-def _json_type(prop: dict[str, Any]) -> str | None:
-    """A property's type; for a union such as ``["string", "null"]``, its first non-null member."""
-    kind = prop.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), None)
-    return kind if isinstance(kind, str) else None
+def _call(tool: Tool, value: str | None, flavour: Flavour) -> ToolCall:
+    # strict_ignored: a strict tool's arguments fill only the top level, as a server that does not constrain them.
+    shallow = tool.strict and flavour.has("strict_ignored")
+    arguments = instance(tool.parameters, value, shallow=shallow) if tool.parameters else {}
+    if not isinstance(arguments, dict):
+        arguments = {}
+    return ToolCall(id=f"call_{secrets.token_hex(12)}", name=tool.name, arguments=json.dumps(arguments))

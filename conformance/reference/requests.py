@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
@@ -16,14 +17,38 @@ from typing import Any, Literal, cast
 
 from ..png import decode_png
 from .flavour import Flavour
+from .structured import StrictSchemaError, check_strict
 
-MESSAGE_ROLES = ("system", "developer", "user", "assistant", "tool")
+MESSAGE_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 PNG_DATA_URL_PREFIX = "data:image/png;base64,"
 MAX_N = 8
+MAX_STOP = 4
+MAX_TOP_LOGPROBS = 20
+MAX_FUNCTIONS = 128
+MAX_LOGIT_BIAS = 100
+MAX_PENALTY = 2
+DEFAULT_TEMPERATURE = 1.0
+"""OpenAI's default: a request without ``temperature`` samples."""
+SEED_RANGE = (-(2**63), 2**63 - 1)
+SERVICE_TIERS = ("auto", "default", "flex", "scale", "priority", "fast")
+MAX_METADATA_PAIRS = 16
+MAX_METADATA_KEY = 64
+MAX_METADATA_VALUE = 512
 
 _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _IMAGE_DETAILS = ("auto", "low", "high")
 _TOOL_CHOICE_MODES = ("none", "auto", "required")
+_FUNCTION_CALL_MODES = ("none", "auto")
+_RESPONSE_FORMATS = ("text", "json_object", "json_schema")
+_OWN_CALL_ID = re.compile(r"^call_[0-9a-f]{24}$")
+"""The tool-call ids this server makes (model._call); foreign_call_ids_rejected refuses any other."""
+_RESULT_ROLES = ("tool", "function")
+# Fields a flavour refuses as unknown, as servers with a closed request schema do, and the deviation that does it.
+_UNRECOGNIZED_FIELDS = {
+    "newer_fields_rejected": ("metadata", "store", "service_tier"),
+    "sampling_fields_rejected": ("logit_bias", "frequency_penalty", "presence_penalty"),
+    "legacy_functions_rejected": ("functions", "function_call"),
+}
 
 MISSING_KEY_MESSAGE = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header "
@@ -76,6 +101,17 @@ class Message:
 class Tool:
     name: str
     parameters: dict[str, Any]
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class ResponseFormat:
+    """A JSON ``response_format`` (``text`` is no format at all: None)."""
+
+    type: Literal["json_object", "json_schema"]
+    name: str = ""
+    schema: dict[str, Any] | None = None
+    """The json_schema's schema; None for json_object (or a json_schema without one)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +134,14 @@ class ChatRequest:
     """The lower of max_tokens and max_completion_tokens, if either was given."""
     stream: bool = False
     include_usage: bool = False
+    stop: tuple[str, ...] = ()
+    logprobs: bool = False
+    top_logprobs: int = 0
+    temperature: float = DEFAULT_TEMPERATURE
+    seed: int | None = None
+    response_format: ResponseFormat | None = None
+    legacy_functions: bool = False
+    """``tools`` came as the deprecated ``functions`` (``tool_choice`` as ``function_call``): the reply is a ``function_call``."""
 
 
 def authorization_error(header: str | None, api_key: str) -> ApiError | None:
@@ -150,17 +194,23 @@ def parse_chat_request(body: bytes, models: Collection[str], flavour: Flavour = 
     messages, remapped tool choices) are applied here, so the model sees their effect.
     """
     payload = _json_object(body)
+    _refuse_unrecognized(payload, flavour)
     model = _required(payload, "model")
     if not isinstance(model, str):
         raise _invalid_type("model", "a string", model)
-    messages = _messages(payload)
-    _optional_number(payload, "temperature", 0, 2)
+    messages = _messages(payload, first_part_only=flavour.has("content_parts_first_only"))
+    temperature = _temperature(payload, flavour)
     _optional_number(payload, "top_p", 0, 1)
+    _check_optional_fields(payload)
     n = _optional_int(payload, "n", 1, MAX_N) or 1
     token_limit = _token_limit(payload, flavour)
     stream = _optional_bool(payload, "stream") or False
     include_usage = _stream_options(payload, stream)
-    tools, tool_choice = _tools_and_choice(payload, flavour)
+    stop = _stop(payload)
+    logprobs, top_logprobs = _logprobs(payload)
+    seed = _optional_int(payload, "seed", *SEED_RANGE)
+    response_format = _response_format(payload, flavour)
+    tools, tool_choice, legacy = _tools_and_choice(payload, flavour)
     parallel_tool_calls = _optional_bool(payload, "parallel_tool_calls")
     if model not in models and not flavour.has("unknown_model_200"):
         raise model_not_found(model)
@@ -171,12 +221,171 @@ def parse_chat_request(body: bytes, models: Collection[str], flavour: Flavour = 
         messages=messages,
         tools=tools,
         tool_choice=tool_choice,
-        parallel_tool_calls=parallel_tool_calls is not False or flavour.has("parallel_ignored"),
-        n=n,
+        # The legacy API has no parallel calls: one function_call per reply.
+        parallel_tool_calls=not legacy and (parallel_tool_calls is not False or flavour.has("parallel_ignored")),
+        n=1 if flavour.has("n_ignored") else n,
         token_limit=token_limit,
         stream=stream,
         include_usage=include_usage,
+        stop=() if flavour.has("stop_ignored") else stop,
+        logprobs=logprobs and not flavour.has("logprobs_ignored"),
+        top_logprobs=top_logprobs,
+        temperature=temperature,
+        seed=None if flavour.has("seed_ignored") else seed,
+        response_format=None if flavour.has("json_mode_ignored") else response_format,
+        legacy_functions=legacy,
     )
+
+
+def _refuse_unrecognized(payload: dict[str, Any], flavour: Flavour) -> None:
+    """The 400 a closed request schema gives the first field (in body order) it does not know."""
+    refused = {field for name, fields in _UNRECOGNIZED_FIELDS.items() if flavour.has(name) for field in fields}
+    field = next((key for key, value in payload.items() if key in refused and value is not None), None)
+    if field is not None:
+        raise ApiError(400, f"Unrecognized request argument supplied: {field}", param=field)
+
+
+def _temperature(payload: dict[str, Any], flavour: Flavour) -> float:
+    """The sampling temperature (OpenAI's default 1 when absent); 0 for temperature_unchecked, which ignores it."""
+    if flavour.has("temperature_unchecked"):
+        _optional_number(payload, "temperature", -math.inf, math.inf)
+        return 0.0
+    value = _optional_number(payload, "temperature", 0, 2)
+    return DEFAULT_TEMPERATURE if value is None else value
+
+
+def _check_optional_fields(payload: dict[str, Any]) -> None:
+    """Fields the model has no use for, validated as OpenAI does so a malformed one is still refused."""
+    _optional_number(payload, "frequency_penalty", -MAX_PENALTY, MAX_PENALTY)
+    _optional_number(payload, "presence_penalty", -MAX_PENALTY, MAX_PENALTY)
+    _logit_bias(payload)
+    _optional_bool(payload, "store")
+    _metadata(payload)
+    tier = payload.get("service_tier")
+    if tier is not None and tier not in SERVICE_TIERS:
+        supported = ", ".join(f"'{t}'" for t in SERVICE_TIERS)
+        raise _invalid_value("service_tier", f"Invalid value: {tier!r}. Supported values are: {supported}.")
+    for key in ("user", "safety_identifier", "prompt_cache_key"):
+        value = payload.get(key)
+        if value is not None and not isinstance(value, str):
+            raise _invalid_type(key, "a string", value)
+
+
+def _logit_bias(payload: dict[str, Any]) -> None:
+    raw = payload.get("logit_bias")
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        raise _invalid_type("logit_bias", "an object", raw)
+    for token in raw:
+        if not token.isdigit():
+            raise _invalid_value("logit_bias", f"Invalid key in 'logit_bias': {token}. Keys are token ids.")
+        _optional_number(raw, token, -MAX_LOGIT_BIAS, MAX_LOGIT_BIAS, where="logit_bias")
+
+
+def _metadata(payload: dict[str, Any]) -> dict[str, str]:
+    """Up to 16 string pairs (keys up to 64 characters, values up to 512), on both endpoints."""
+    raw = payload.get("metadata")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise _invalid_type("metadata", "an object", raw)
+    if len(raw) > MAX_METADATA_PAIRS:
+        raise _invalid_value(
+            "metadata",
+            f"Invalid 'metadata': too many properties. Expected an object with at most {MAX_METADATA_PAIRS} "
+            f"properties, but got {len(raw)} instead.",
+        )
+    for key, value in raw.items():
+        if len(key) > MAX_METADATA_KEY:
+            raise _invalid_value("metadata", f"Invalid 'metadata': keys are at most {MAX_METADATA_KEY} characters.")
+        if not isinstance(value, str):
+            raise _invalid_type(f"metadata.{key}", "a string", value)
+        if len(value) > MAX_METADATA_VALUE:
+            raise _invalid_value(
+                f"metadata.{key}", f"Invalid 'metadata.{key}': values are at most {MAX_METADATA_VALUE} characters."
+            )
+    return dict(raw)
+
+
+def _stop(payload: dict[str, Any]) -> tuple[str, ...]:
+    """Up to four stop sequences: null, one string or an array of 1 to 4 strings."""
+    raw = payload.get("stop")
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (raw,)
+    if not isinstance(raw, list):
+        raise _invalid_type("stop", "a string or an array of strings", raw)
+    if not raw:
+        raise _invalid_value("stop", "Invalid 'stop': empty array. Expected an array with minimum length 1.")
+    if len(raw) > MAX_STOP:
+        raise _invalid_value(
+            "stop",
+            f"Invalid 'stop': array too long. Expected an array with maximum length {MAX_STOP}, "
+            f"but got an array with length {len(raw)} instead.",
+        )
+    for i, item in enumerate(raw):
+        if not isinstance(item, str):
+            raise _invalid_type(f"stop.[{i}]", "a string", item)
+    return tuple(raw)
+
+
+def _logprobs(payload: dict[str, Any]) -> tuple[bool, int]:
+    """Whether log probabilities were asked for, and how many alternatives per token."""
+    logprobs = _optional_bool(payload, "logprobs") or False
+    top = _optional_int(payload, "top_logprobs", 0, MAX_TOP_LOGPROBS)
+    if top is not None and not logprobs:
+        # The spec: "`logprobs` must be set to `true` if this parameter is used."
+        raise _invalid_value(
+            "top_logprobs", "Invalid value for 'top_logprobs': 'logprobs' must be set to true if 'top_logprobs' is used."
+        )
+    return logprobs, top or 0
+
+
+def _response_format(payload: dict[str, Any], flavour: Flavour) -> ResponseFormat | None:
+    raw = payload.get("response_format")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise _invalid_type("response_format", "an object", raw)
+    kind = _required(raw, "type", "response_format")
+    if kind not in _RESPONSE_FORMATS:
+        raise _invalid_value(
+            "response_format.type",
+            f"Invalid value: {kind!r}. Supported values are: 'text', 'json_object' and 'json_schema'.",
+        )
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        return ResponseFormat("json_object")
+    if flavour.has("json_schema_rejected"):
+        raise ApiError(
+            400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+            param="response_format",
+        )
+    return _json_schema_format(raw)
+
+
+def _json_schema_format(raw: dict[str, Any]) -> ResponseFormat:
+    where = "response_format.json_schema"
+    spec = _required(raw, "json_schema", "response_format")
+    if not isinstance(spec, dict):
+        raise _invalid_type(where, "an object", spec)
+    name = _required_string(spec, "name", where)
+    _check_name(f"{where}.name", name)
+    description = spec.get("description")
+    if description is not None and not isinstance(description, str):
+        raise _invalid_type(f"{where}.description", "a string", description)
+    schema = spec.get("schema")
+    if schema is not None and not isinstance(schema, dict):
+        raise _invalid_type(f"{where}.schema", "an object", schema)
+    if _optional_bool(spec, "strict", where) and schema is not None:
+        try:
+            check_strict(schema)
+        except StrictSchemaError as exc:
+            raise ApiError(400, f"Invalid schema for response_format '{name}': {exc}", param="response_format") from exc
+    return ResponseFormat("json_schema", name=name, schema=schema)
 
 
 def _token_limit(payload: dict[str, Any], flavour: Flavour) -> int | None:
@@ -193,21 +402,40 @@ def _token_limit(payload: dict[str, Any], flavour: Flavour) -> int | None:
     return min(limits) if limits else None
 
 
-def _tools_and_choice(payload: dict[str, Any], flavour: Flavour) -> tuple[tuple[Tool, ...], ToolChoice]:
+def _tools_and_choice(payload: dict[str, Any], flavour: Flavour) -> tuple[tuple[Tool, ...], ToolChoice, bool]:
+    """The tools, the choice among them, and whether they came as the legacy ``functions``."""
     if flavour.has("tools_ignored"):
         # Not even validated: a provider without tool support never looks at these fields.
-        return (), "none"
-    tools = _tools(payload)
+        return (), "none", False
+    if payload.get("functions") is not None:
+        if payload.get("tools") is not None:
+            raise _invalid_value(
+                "functions", "Invalid value for 'functions': 'functions' and 'tools' cannot be used together; use 'tools'."
+            )
+        functions = _functions(payload)
+        return functions, _function_call(payload, functions), True
+    tools = _tools(payload, flavour)
     tool_choice = _tool_choice(payload, tools)
     if isinstance(tool_choice, str) and flavour.has(_IGNORED_TOOL_CHOICES.get(tool_choice, "")):
         tool_choice = "auto"
-    return tools, tool_choice
+    if payload.get("function_call") is not None:
+        raise _invalid_value(
+            "function_call", "Invalid value for 'function_call': 'function_call' is only allowed when 'functions' are specified."
+        )
+    return tools, tool_choice, False
 
 
 def _flavoured_messages(messages: tuple[Message, ...], flavour: Flavour) -> tuple[Message, ...]:
-    """The messages as a provider with limited system-message or image support treats them."""
+    """The messages as a provider with limited system-message, image, id or history support treats them."""
     kept: list[Message] = []
     for i, message in enumerate(messages):
+        if flavour.has("foreign_call_ids_rejected"):
+            _refuse_foreign_ids(i, message)
+        if message.role == "developer" and flavour.has("developer_rejected"):
+            raise _invalid_value(
+                f"messages.[{i}].role",
+                "Invalid value: 'developer'. Supported values are: 'system', 'user', 'assistant' and 'tool'.",
+            )
         if message.role in _INSTRUCTION_ROLES:
             if flavour.has("system_rejected"):
                 raise _invalid_value(
@@ -224,7 +452,37 @@ def _flavoured_messages(messages: tuple[Message, ...], flavour: Flavour) -> tupl
             if flavour.has("image_dropped"):
                 message = replace(message, image_urls=())
         kept.append(message)
-    return tuple(kept)
+    return _latest_turn(tuple(kept)) if flavour.has("history_dropped") else tuple(kept)
+
+
+def _refuse_foreign_ids(i: int, message: Message) -> None:
+    """Mistral-like: a tool-call id in the history that this server could not have made is refused."""
+    located = [(f"messages.[{i}].tool_calls.[{j}].id", call_id) for j, call_id in enumerate(message.tool_call_ids)]
+    if message.tool_call_id is not None:
+        located.append((f"messages.[{i}].tool_call_id", message.tool_call_id))
+    for param, call_id in located:
+        if not _OWN_CALL_ID.fullmatch(call_id):
+            raise _invalid_value(
+                param, f"Tool call id was {call_id} but must be 'call_' followed by 24 lowercase hexadecimal characters."
+            )
+
+
+def _latest_turn(messages: tuple[Message, ...]) -> tuple[Message, ...]:
+    """What a server that drops history keeps: instructions, the last user message and the tool exchange after it
+    (tool results, and the assistant message whose calls they answer)."""
+    last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
+    if last_user is None:
+        return messages
+
+    def kept(i: int, message: Message) -> bool:
+        if message.role in _INSTRUCTION_ROLES or i == last_user:
+            return True
+        if i < last_user:
+            return False
+        answered = i + 1 < len(messages) and messages[i + 1].role in _RESULT_ROLES
+        return message.role in _RESULT_ROLES or (message.role == "assistant" and answered)
+
+    return tuple(message for i, message in enumerate(messages) if kept(i, message))
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
@@ -240,7 +498,7 @@ def _json_object(body: bytes) -> dict[str, Any]:
     return payload
 
 
-def _messages(payload: dict[str, Any]) -> tuple[Message, ...]:
+def _messages(payload: dict[str, Any], *, first_part_only: bool = False) -> tuple[Message, ...]:
     raw = _required(payload, "messages")
     if not isinstance(raw, list):
         raise _invalid_type("messages", "an array", raw)
@@ -249,11 +507,11 @@ def _messages(payload: dict[str, Any]) -> tuple[Message, ...]:
     messages: list[Message] = []
     for i, item in enumerate(raw):
         earlier_call_ids = {call_id for message in messages for call_id in message.tool_call_ids}
-        messages.append(_message(f"messages.[{i}]", item, earlier_call_ids))
+        messages.append(_message(f"messages.[{i}]", item, earlier_call_ids, first_part_only))
     return tuple(messages)
 
 
-def _message(where: str, raw: Any, earlier_call_ids: set[str]) -> Message:
+def _message(where: str, raw: Any, earlier_call_ids: set[str], first_part_only: bool) -> Message:
     if not isinstance(raw, dict):
         raise _invalid_type(where, "an object", raw)
     role = _required(raw, "role", where)
@@ -264,6 +522,11 @@ def _message(where: str, raw: Any, earlier_call_ids: set[str]) -> Message:
         raise _invalid_value(f"{where}.role", f"Invalid value: '{role}'. Supported values are: {supported}.")
     if role == "assistant":
         return _assistant_message(where, raw)
+    if role == "function":
+        # The deprecated result of a legacy function_call: no id, the function's name instead.
+        _required_string(raw, "name", where)
+        content = raw.get("content")
+        return Message(role, "" if content is None else _content(where, content, allow_images=False)[0])
     if role == "tool":
         call_id = _required_string(raw, "tool_call_id", where)
         if call_id not in earlier_call_ids:
@@ -274,13 +537,19 @@ def _message(where: str, raw: Any, earlier_call_ids: set[str]) -> Message:
             )
         text, _ = _content(where, _required(raw, "content", where), allow_images=False)
         return Message(role, text, tool_call_id=call_id)
-    text, image_urls = _content(where, _required(raw, "content", where), allow_images=True)
+    text, image_urls = _content(where, _required(raw, "content", where), allow_images=True, first_part_only=first_part_only)
     return Message(role, text, image_urls=image_urls)
 
 
 def _assistant_message(where: str, raw: dict[str, Any]) -> Message:
     content = raw.get("content")
     text, _ = ("", ()) if content is None else _content(where, content, allow_images=False)
+    function_call = raw.get("function_call")
+    if function_call is not None:
+        if not isinstance(function_call, dict):
+            raise _invalid_type(f"{where}.function_call", "an object", function_call)
+        _required_string(function_call, "name", f"{where}.function_call")
+        _required_string(function_call, "arguments", f"{where}.function_call")
     calls = raw.get("tool_calls")
     if calls is None:
         return Message("assistant", text)
@@ -302,8 +571,11 @@ def _assistant_message(where: str, raw: dict[str, Any]) -> Message:
     return Message("assistant", text, tool_call_ids=tuple(ids))
 
 
-def _content(where: str, content: Any, *, allow_images: bool) -> tuple[str, tuple[str, ...]]:
-    """Text and image URLs of a message's content (a string or a list of parts)."""
+def _content(where: str, content: Any, *, allow_images: bool, first_part_only: bool = False) -> tuple[str, tuple[str, ...]]:
+    """Text and image URLs of a message's content (a string or a list of parts).
+
+    ``first_part_only`` reads only the first text part (content_parts_first_only), after validating them all.
+    """
     if isinstance(content, str):
         return content, ()
     if not isinstance(content, list):
@@ -326,7 +598,7 @@ def _content(where: str, content: Any, *, allow_images: bool) -> tuple[str, tupl
         else:
             supported = "'text', 'image_url'" if allow_images else "'text'"
             raise _invalid_value(f"{at}.type", f"Invalid value: {kind!r}. Supported values are: {supported}.")
-    return " ".join(texts), tuple(image_urls)
+    return " ".join(texts[:1] if first_part_only else texts), tuple(image_urls)
 
 
 def _image_url(at: str, part: dict[str, Any]) -> str:
@@ -363,7 +635,7 @@ def _stream_options(payload: dict[str, Any], stream: bool) -> bool:
     return _optional_bool(options, "include_usage", "stream_options") or False
 
 
-def _tools(payload: dict[str, Any]) -> tuple[Tool, ...]:
+def _tools(payload: dict[str, Any], flavour: Flavour) -> tuple[Tool, ...]:
     raw = payload.get("tools")
     if raw is None:
         return ()
@@ -371,10 +643,10 @@ def _tools(payload: dict[str, Any]) -> tuple[Tool, ...]:
         raise _invalid_type("tools", "an array", raw)
     if not raw:
         raise _invalid_value("tools", "Invalid 'tools': empty array. Expected an array with minimum length 1.")
-    return tuple(_tool(f"tools.[{i}]", item) for i, item in enumerate(raw))
+    return tuple(_tool(f"tools.[{i}]", item, flavour) for i, item in enumerate(raw))
 
 
-def _tool(at: str, raw: Any) -> Tool:
+def _tool(at: str, raw: Any, flavour: Flavour) -> Tool:
     if not isinstance(raw, dict):
         raise _invalid_type(at, "an object", raw)
     if _required(raw, "type", at) != "function":
@@ -382,20 +654,85 @@ def _tool(at: str, raw: Any) -> Tool:
     function = _required(raw, "function", at)
     if not isinstance(function, dict):
         raise _invalid_type(f"{at}.function", "an object", function)
-    name = _required_string(function, "name", f"{at}.function")
-    if not _TOOL_NAME.fullmatch(name):
-        raise _invalid_value(
-            f"{at}.function.name",
-            f"Invalid '{at}.function.name': string does not match pattern. "
-            f"Expected a string that matches the pattern '{_TOOL_NAME.pattern}'.",
+    tool = _function(f"{at}.function", function)
+    if not _optional_bool(function, "strict", f"{at}.function"):
+        return tool
+    if flavour.has("strict_tools_rejected"):
+        raise ApiError(
+            400, f"Invalid '{at}.function.strict': strict mode does not support 'additionalProperties'.",
+            param=f"{at}.function.strict",
         )
+    if tool.parameters and not flavour.has("strict_ignored"):
+        try:
+            check_strict(tool.parameters)
+        except StrictSchemaError as exc:
+            raise ApiError(
+                400, f"Invalid schema for function '{tool.name}': {exc}",
+                param=f"{at}.function.parameters", code="invalid_function_parameters",
+            ) from exc
+    return replace(tool, strict=True)
+
+
+def _function(at: str, function: dict[str, Any]) -> Tool:
+    """A function's name, description and parameters: a tool's ``function`` or a legacy ``functions`` item."""
+    name = _required_string(function, "name", at)
+    _check_name(f"{at}.name", name)
     description = function.get("description")
     if description is not None and not isinstance(description, str):
-        raise _invalid_type(f"{at}.function.description", "a string", description)
+        raise _invalid_type(f"{at}.description", "a string", description)
     parameters = function.get("parameters")
     if parameters is not None and not isinstance(parameters, dict):
-        raise _invalid_type(f"{at}.function.parameters", "an object", parameters)
+        raise _invalid_type(f"{at}.parameters", "an object", parameters)
     return Tool(name, parameters or {})
+
+
+def _check_name(param: str, name: str) -> None:
+    if not _TOOL_NAME.fullmatch(name):
+        raise _invalid_value(
+            param,
+            f"Invalid '{param}': string does not match pattern. Expected a string that matches the pattern '{_TOOL_NAME.pattern}'.",
+        )
+
+
+def _functions(payload: dict[str, Any]) -> tuple[Tool, ...]:
+    """The deprecated ``functions``: 1 to 128 function definitions."""
+    raw = payload["functions"]
+    if not isinstance(raw, list):
+        raise _invalid_type("functions", "an array", raw)
+    if not raw:
+        raise _invalid_value("functions", "Invalid 'functions': empty array. Expected an array with minimum length 1.")
+    if len(raw) > MAX_FUNCTIONS:
+        raise _invalid_value(
+            "functions",
+            f"Invalid 'functions': array too long. Expected an array with maximum length {MAX_FUNCTIONS}, "
+            f"but got an array with length {len(raw)} instead.",
+        )
+    functions: list[Tool] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise _invalid_type(f"functions.[{i}]", "an object", item)
+        functions.append(_function(f"functions.[{i}]", item))
+    return tuple(functions)
+
+
+def _function_call(payload: dict[str, Any], functions: tuple[Tool, ...]) -> ToolChoice:
+    """The deprecated ``function_call``: "none", "auto" (the default) or {"name": ...}."""
+    raw = payload.get("function_call")
+    if raw is None:
+        return "auto"
+    if isinstance(raw, str):
+        if raw not in _FUNCTION_CALL_MODES:
+            raise _invalid_value("function_call", f"Invalid value: {raw!r}. Supported values are: 'none' and 'auto'.")
+        return cast(ToolChoice, raw)
+    if not isinstance(raw, dict):
+        raise _invalid_type("function_call", "a string or an object", raw)
+    name = _required_string(raw, "name", "function_call")
+    if name not in {function.name for function in functions}:
+        raise _invalid_value(
+            "function_call",
+            f"Invalid value for 'function_call': no function named '{name}' is specified in the 'functions' parameter.",
+        )
+    return NamedTool(name)
 
 
 def _tool_choice(payload: dict[str, Any], tools: tuple[Tool, ...]) -> ToolChoice:
@@ -452,16 +789,17 @@ def _optional_bool(obj: dict[str, Any], key: str, where: str | None = None) -> b
     return value
 
 
-def _optional_number(obj: dict[str, Any], key: str, low: float, high: float) -> float | None:
+def _optional_number(obj: dict[str, Any], key: str, low: float, high: float, where: str | None = None) -> float | None:
     value = obj.get(key)
     if value is None:
         return None
+    param = f"{where}.{key}" if where else key
     # bool is an int subclass in Python, but `true` is not a number in JSON.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _invalid_type(key, "a decimal", value)
+        raise _invalid_type(param, "a decimal", value)
     if not low <= value <= high:
         raise _invalid_value(
-            key, f"Invalid '{key}': expected a value between {low} and {high}, but got {value} instead."
+            param, f"Invalid '{param}': expected a value between {low} and {high}, but got {value} instead."
         )
     return value
 

@@ -36,6 +36,7 @@ from .requests import (
     _invalid_type,
     _invalid_value,
     _json_object,
+    _metadata,
     _optional_bool,
     _optional_int,
     _optional_number,
@@ -49,9 +50,6 @@ from .streaming import ARGUMENT_FRAGMENT_LENGTH
 MIN_OUTPUT_TOKENS = 16
 """The spec's minimum for ``max_output_tokens``."""
 STORE_CAPACITY = 1000
-MAX_METADATA_PAIRS = 16
-MAX_METADATA_KEY = 64
-MAX_METADATA_VALUE = 512
 SERVICE_TIER = "default"
 
 INPUT_ROLES = ("user", "system", "developer", "assistant")
@@ -148,6 +146,7 @@ def parse_responses_request(
         parallel_tool_calls=parallel_tool_calls,
         token_limit=token_limit,
         stream=stream,
+        temperature=1.0 if temperature is None else temperature,
     )
     return ResponsesRequest(
         chat=chat,
@@ -343,30 +342,6 @@ def _tool_choice(payload: dict[str, Any], tools: tuple[Tool, ...]) -> tuple[Tool
     return NamedTool(name), {"type": "function", "name": name}
 
 
-def _metadata(payload: dict[str, Any]) -> dict[str, str]:
-    raw = payload.get("metadata")
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise _invalid_type("metadata", "an object", raw)
-    if len(raw) > MAX_METADATA_PAIRS:
-        raise _invalid_value(
-            "metadata",
-            f"Invalid 'metadata': too many properties. Expected an object with at most {MAX_METADATA_PAIRS} "
-            f"properties, but got {len(raw)} instead.",
-        )
-    for key, value in raw.items():
-        if len(key) > MAX_METADATA_KEY:
-            raise _invalid_value("metadata", f"Invalid 'metadata': keys are at most {MAX_METADATA_KEY} characters.")
-        if not isinstance(value, str):
-            raise _invalid_type(f"metadata.{key}", "a string", value)
-        if len(value) > MAX_METADATA_VALUE:
-            raise _invalid_value(
-                f"metadata.{key}", f"Invalid 'metadata.{key}': values are at most {MAX_METADATA_VALUE} characters."
-            )
-    return dict(raw)
-
-
 def _optional_string(obj: dict[str, Any], key: str, where: str | None = None) -> str | None:
     value = obj.get(key)
     if value is not None and not isinstance(value, str):
@@ -377,9 +352,11 @@ def _optional_string(obj: dict[str, Any], key: str, where: str | None = None) ->
 # --- the Response object ------------------------------------------------------------------
 
 
-def create_response(request: ResponsesRequest, store: ResponseStore, flavour: Flavour = Flavour()) -> dict[str, Any]:
+def create_response(
+    request: ResponsesRequest, store: ResponseStore, flavour: Flavour = Flavour(), sampler: model.Sampler | None = None
+) -> dict[str, Any]:
     """Answer the request: the finished Response object, stored for follow-ups unless ``store`` was false."""
-    result = model.reply(request.chat, flavour)
+    result = model.reply(request.chat, flavour, sampler)
     response_id = f"resp_{secrets.token_hex(24)}"
     incomplete = result.finish_reason == "length"
     created_at = int(time.time())

@@ -1,17 +1,18 @@
 """Server-sent events for ``stream: true``, chunked the way OpenAI chunks them.
 
-Text streams one word per chunk and tool arguments in small fragments so that
-clients (and the suite's stream checks) must really reassemble deltas.
+Text streams one token (a word with its leading space) per chunk, and tool or function
+arguments in small fragments, so that clients (and the suite's stream checks) must
+really reassemble deltas.
 
 Flavours change three layers independently: which chunks there are (:func:`chunks`),
 how each payload is framed on the wire (:func:`_frames`), and how the frames are
-written (:func:`sse_events`).
+written (:func:`sse_frames`, and the pacing in ``concurrency.py``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .flavour import Flavour
@@ -20,6 +21,7 @@ from .model import (
     Reply,
     ToolCall,
     choice_extras,
+    choice_logprobs,
     response_head,
     response_tail,
     tool_call_object,
@@ -45,8 +47,14 @@ AZURE_PROMPT_FILTER_CHUNK: dict[str, Any] = {
 """The chunk Azure OpenAI sends before any other: its prompt's content-filter results, with the
 identifying fields left empty."""
 
-Delta = tuple[dict[str, Any], str | None]
-"""A choice's delta and its finish_reason."""
+MIDWAY_CONTENT_CHUNKS = 3
+"""Under stream_error_midway, the content chunks sent before the error chunk."""
+MIDWAY_ERROR = {"code": 502, "message": "Upstream provider error"}
+
+Delta = tuple[dict[str, Any], dict[str, Any] | None, str | None]
+"""A choice's delta, its logprobs and its finish_reason."""
+Piece = tuple[dict[str, Any], tuple[str, ...] | None]
+"""A delta and the tokens it carries (None: a delta that carries no content, so no logprobs entries)."""
 
 
 def chunks(
@@ -65,12 +73,19 @@ def chunks(
     usage_field = {"usage": None} if include_usage else {}
     if flavour.has("azure_filter_preamble"):
         yield AZURE_PROMPT_FILTER_CHUNK
+    midway = flavour.has("stream_error_midway") and not result.tool_calls
     for index in range(request.n):
-        for delta, finish_reason in _deltas(result, flavour):
+        for position, (delta, logprobs, finish_reason) in enumerate(_deltas(request, result, flavour)):
+            if midway and (position > MIDWAY_CONTENT_CHUNKS or finish_reason is not None):
+                # OpenRouter's way to report an upstream failure once the stream has started: an error
+                # chunk with finish_reason "error", then [DONE]. Nothing else follows (a shorter reply
+                # loses its finishing chunk instead).
+                yield _midway_error_chunk(envelope)
+                return
             choice = {
                 "index": index,
                 "delta": delta,
-                "logprobs": None,
+                "logprobs": logprobs,
                 "finish_reason": finish_reason,
                 **choice_extras(flavour),
             }
@@ -79,26 +94,31 @@ def chunks(
         yield {**envelope, "choices": [], "usage": usage_object(result, request.n, flavour)}
 
 
+def _midway_error_chunk(envelope: dict[str, Any]) -> dict[str, Any]:
+    head = {key: envelope[key] for key in ("id", "object", "created", "model")}
+    choice = {"index": 0, "delta": {"content": ""}, "finish_reason": "error"}
+    return {**head, "error": dict(MIDWAY_ERROR), "choices": [choice]}
+
+
 def media_type(flavour: Flavour) -> str:
     return NDJSON_MEDIA_TYPE if flavour.has("ndjson_stream") else SSE_MEDIA_TYPE
 
 
-async def sse_events(
-    request: ChatRequest, result: Reply, *, completion_id: str, created: int, flavour: Flavour
-) -> AsyncIterator[str]:
-    """The response body, one event per item so each is flushed on its own (one item under ``one_big_chunk``)."""
+def sse_frames(request: ChatRequest, result: Reply, *, completion_id: str, created: int, flavour: Flavour) -> list[str]:
+    """The response body, one frame per event, so each is flushed on its own (one frame under ``one_big_chunk``)."""
     payloads = [
         json.dumps(chunk, separators=(",", ":"), ensure_ascii=False)
         for chunk in chunks(request, result, completion_id=completion_id, created=created, flavour=flavour)
     ]
     if not (flavour.has("no_done") or flavour.has("ndjson_stream")):
         payloads.append(DONE)
-    frames = _frames(payloads, flavour)
-    if flavour.has("one_big_chunk"):
-        yield "".join(frames)
-        return
-    for frame in frames:
-        yield frame
+    frames = list(_frames(payloads, flavour))
+    return ["".join(frames)] if flavour.has("one_big_chunk") else frames
+
+
+def error_event_frames(error: dict[str, Any], flavour: Flavour) -> list[str]:
+    """A refusal sent as a stream (stream_error_event): one ``data:`` event with the error body, then [DONE]."""
+    return list(_frames([json.dumps(error, separators=(",", ":"), ensure_ascii=False), DONE], flavour))
 
 
 def _frames(payloads: Iterable[str], flavour: Flavour) -> Iterator[str]:
@@ -116,26 +136,43 @@ def _frames(payloads: Iterable[str], flavour: Flavour) -> Iterator[str]:
         yield eol.join([*fields, data_field + payload]) + eol + eol
 
 
-def _deltas(result: Reply, flavour: Flavour) -> Iterator[Delta]:
+def _deltas(request: ChatRequest, result: Reply, flavour: Flavour) -> Iterator[Delta]:
     """Every delta of one choice; the last, empty one carries the finish_reason."""
-    pieces = _tool_call_deltas(result.tool_calls, flavour) if result.tool_calls else _text_deltas(result.content, flavour)
-    deltas = [*pieces, {}]
-    for position, delta in enumerate(deltas):
+    if result.tool_calls and request.legacy_functions:
+        pieces: list[Piece] = [(delta, None) for delta in _function_call_deltas(result.tool_calls[0])]
+    elif result.tool_calls:
+        pieces = [(delta, None) for delta in _tool_call_deltas(result.tool_calls, flavour)]
+    else:
+        pieces = list(_text_deltas(result, flavour))
+    pieces.append(({}, None))
+    for position, (delta, tokens) in enumerate(pieces):
         if flavour.has("extra_fields"):
             # Reasoning first, as reasoning models stream it; null once the answer starts.
             delta = {**delta, "reasoning_content": REASONING_TEXT if position == 0 else None}
-        yield delta, result.finish_reason if position == len(deltas) - 1 else None
+        logprobs = choice_logprobs(request, tokens) if tokens is not None else None
+        yield delta, logprobs, result.finish_reason if position == len(pieces) - 1 else None
 
 
-def _text_deltas(content: str | None, flavour: Flavour) -> Iterator[dict[str, Any]]:
-    yield {"role": "assistant", "content": "", "refusal": None}
-    text = content or ""
+def _text_deltas(result: Reply, flavour: Flavour) -> Iterator[Piece]:
+    """The opening delta, then one delta per token (per character under char_chunks) with the tokens whose logprobs it carries."""
+    yield {"role": "assistant", "content": "", "refusal": None}, None
+    tokens = list(result.pieces)
+    if result.overrun and flavour.has("stop_in_stream_delta"):
+        # The stop sequence was found only after this delta had gone out.
+        tokens.append(result.overrun)
     if flavour.has("char_chunks"):
-        yield from ({"content": char} for char in text)
+        for token in tokens:
+            # A token's logprobs entry rides on its first character.
+            yield from (({"content": char}, (token,) if k == 0 else ()) for k, char in enumerate(token))
         return
-    # The content is words joined by single spaces, so this reassembles exactly.
-    for position, word in enumerate(text.split()):
-        yield {"content": word if position == 0 else f" {word}"}
+    yield from (({"content": token}, (token,)) for token in tokens)
+
+
+def _function_call_deltas(call: ToolCall) -> Iterator[dict[str, Any]]:
+    """A legacy function_call: its name first, then the arguments in fragments."""
+    yield {"role": "assistant", "content": None, "function_call": {"name": call.name, "arguments": ""}}
+    for start in range(0, len(call.arguments), ARGUMENT_FRAGMENT_LENGTH):
+        yield {"function_call": {"arguments": call.arguments[start : start + ARGUMENT_FRAGMENT_LENGTH]}}
 
 
 def _tool_call_deltas(calls: tuple[ToolCall, ...], flavour: Flavour) -> Iterator[dict[str, Any]]:
