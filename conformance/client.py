@@ -11,7 +11,10 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cache
+from types import ModuleType
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 
@@ -25,17 +28,23 @@ from .sse import SSEEvent, SSEFault, SSEReader
 from .verdict import Exchange, RequestRecord, ResponseRecord
 
 _NOT_JSON = object()
+STOPPED_READING = "the suite stopped reading"
+"""Ends the message of the error that stops a third-party client's endless read (see recording_transport)."""
 _R = TypeVar("_R", "HTTPResult", "StreamResult")
 
 
 class Auth:
-    """How a request authenticates: the configured Bearer key, none, or a deliberately wrong key."""
+    """How a request authenticates. Any other value names the header that carries the key as it is."""
 
+    CONFIGURED = "configured"
+    """The key as providers.yaml says (``auth:``), or as auth.bearer found that it works."""
     BEARER = "bearer"
+    """The key as ``Authorization: Bearer``, whatever is configured: what OpenAI clients send."""
     NONE = "none"
     WRONG = "wrong"
+    """A deliberately wrong key, sent the configured way."""
     API_KEY_HEADER = "api-key"
-    """The configured key in an ``api-key:`` header (Azure style), to diagnose a Bearer refusal."""
+    """The key in an ``api-key:`` header (Azure style), to diagnose a Bearer refusal."""
     X_API_KEY_HEADER = "x-api-key"
 
 
@@ -76,6 +85,10 @@ class StreamChunk:
     raw: str
     json: Any = None
     error: str | None = None
+    at_s: float = 0.0
+    """When it arrived, in seconds after the request was sent (events of one network read share it)."""
+    event: str | None = None
+    """The SSE ``event:`` field, when the server named the event (the Responses API does)."""
 
 
 @dataclass
@@ -104,16 +117,35 @@ class StreamResult:
     """The highest ``usage.total_tokens`` seen in this stream, already added to the provider's count."""
     retried: list[Exchange] = field(default_factory=list)
     retry_note: str | None = None
+    sent_at: float = 0.0
+    """``time.perf_counter()`` when the request was sent: lines several streams up on one clock."""
+    first_byte_s: float | None = None
+    """Seconds from sending to the response headers."""
+    ended_s: float | None = None
+    """Seconds from sending to the end of the read (the stream's end, a break, or our stop)."""
 
     @property
     def content_type(self) -> str:
         return str(self.headers.get("content-type", "")).split(";")[0].strip().lower()
 
 
+@dataclass(frozen=True)
+class RateLimitAnswer:
+    """A 429 the provider sent, with the headers that tell a client when to come back."""
+
+    label: str
+    headers: dict[str, str]
+    """Only ``retry-after``, ``retry-after-ms`` and ``x-ratelimit-reset-*``, as sent."""
+    exchange: Exchange
+    """The 429 itself, as evidence."""
+
+
 @dataclass
 class ProviderStats:
     requests: int = 0
     tokens: int = 0
+    rate_limited: list[RateLimitAnswer] = field(default_factory=list)
+    """Every 429 met in the run, so limits.retry_after judges them without sending anything."""
 
 
 class ProviderClient:
@@ -129,6 +161,9 @@ class ProviderClient:
         redactor: Redactor,
         transport: httpx.AsyncBaseTransport | None = None,
         budget: TokenBudget | None = None,
+        auth: str = Auth.BEARER,
+        query: dict[str, str] | None = None,
+        request_defaults: dict[str, Any] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
@@ -138,8 +173,13 @@ class ProviderClient:
         self.budget = budget if budget is not None else TokenBudget()
         """Shared by every provider of a run; checked before each request is sent."""
         self.wrong_key = "sk-conformance-wrong-" + secrets.token_hex(12)
-        self.key_scheme = Auth.BEARER
-        """How requests made "with the key" send it; the auth check may switch it to the header that works."""
+        self.key_scheme = auth
+        """How requests made "with the key" send it (providers.yaml's ``auth:``: bearer, none or a header
+        name); the auth check may switch it to a header that works when Bearer is refused."""
+        self.query = dict(query or {})
+        """Added to every URL (Azure's api-version)."""
+        self.request_defaults = dict(request_defaults or {})
+        """Merged under every JSON body the suite sends."""
         self._extra_headers = headers
         self._semaphore = asyncio.Semaphore(settings.max_concurrency)
         self._http = httpx.AsyncClient(
@@ -156,21 +196,29 @@ class ProviderClient:
         await self._http.aclose()
 
     def url(self, path: str, base_url: str | None = None) -> str:
-        return (base_url or self.base_url).rstrip("/") + path
+        url = (base_url or self.base_url).rstrip("/") + path
+        return f"{url}?{urlencode(self.query)}" if self.query else url
+
+    def with_defaults(self, body: Any) -> Any:
+        """A JSON object body with the configured request_defaults under it (the body's own fields win)."""
+        return {**self.request_defaults, **body} if self.request_defaults and isinstance(body, dict) else body
 
     def _headers(self, auth: str, has_body: bool, accept: str) -> dict[str, str]:
         headers = {"accept": accept, "user-agent": f"conformance/{__version__}"}
         if has_body:
             headers["content-type"] = "application/json"
         headers.update(self._extra_headers)
-        if auth == Auth.BEARER:
+        if auth == Auth.CONFIGURED:
             auth = self.key_scheme
-        if auth == Auth.BEARER and self.api_key:
-            headers["authorization"] = f"Bearer {self.api_key}"
-        elif auth == Auth.WRONG:
-            headers["authorization"] = f"Bearer {self.wrong_key}"
-        elif auth in (Auth.API_KEY_HEADER, Auth.X_API_KEY_HEADER) and self.api_key:
-            headers[auth] = self.api_key
+        key = self.api_key
+        if auth == Auth.WRONG:
+            auth, key = (self.key_scheme if self.key_scheme not in (Auth.NONE, Auth.BEARER) else Auth.BEARER), self.wrong_key
+        if auth == Auth.NONE or not key:
+            return headers
+        if auth == Auth.BEARER:
+            headers["authorization"] = f"Bearer {key}"
+        else:
+            headers[auth] = key
         return headers
 
     def _record_request(self, label: str, method: str, url: str, headers: dict[str, str], body: Any) -> Exchange:
@@ -204,7 +252,7 @@ class ProviderClient:
         *,
         json_body: Any = None,
         raw_body: str | None = None,
-        auth: str = Auth.BEARER,
+        auth: str = Auth.CONFIGURED,
         base_url: str | None = None,
     ) -> HTTPResult:
         """One request, sent again on 429/5xx; the body is read up to ``max_body_bytes``."""
@@ -235,6 +283,8 @@ class ProviderClient:
             result = await attempt(label)
             answer = result.error_body if isinstance(result, StreamResult) else result
             status = answer.status if answer is not None else None
+            if status == 429 and answer is not None:
+                self._note_rate_limit(label, answer.headers, result.exchange)
             if not should_retry(status):
                 break
             assert answer is not None and status is not None
@@ -264,11 +314,12 @@ class ProviderClient:
         *,
         json_body: Any = None,
         raw_body: str | None = None,
-        auth: str = Auth.BEARER,
+        auth: str = Auth.CONFIGURED,
         base_url: str | None = None,
     ) -> HTTPResult:
         """One request; the body is read up to ``max_body_bytes``."""
         url = self.url(path, base_url)
+        json_body = self.with_defaults(json_body)
         has_body = json_body is not None or raw_body is not None
         headers = self._headers(auth, has_body, "application/json")
         content = raw_body.encode() if raw_body is not None else (json.dumps(json_body).encode() if json_body is not None else None)
@@ -316,18 +367,21 @@ class ProviderClient:
         ``stop_when`` is asked after each event; returning True closes the connection early
         (how an ignored token limit is caught in seconds instead of minutes)."""
         url = self.url(path)
-        headers = self._headers(Auth.BEARER, True, "text/event-stream")
+        headers = self._headers(Auth.CONFIGURED, True, "text/event-stream")
+        json_body = self.with_defaults(json_body)
         exchange = self._record_request(label, "POST", url, headers, json_body)
         result = StreamResult(exchange=exchange)
         reader = SSEReader(keep_lines=2_000)
         received = 0
         async with self._semaphore:
             started = time.perf_counter()  # after the queue: elapsed_ms is the exchange itself, not the wait for a slot
+            result.sent_at = started
             self.budget.check()
             self.stats.requests += 1
             try:
                 async with asyncio.timeout(self.settings.timeout_s):
                     async with self._open("POST", url, headers, json.dumps(json_body).encode()) as response:
+                        result.first_byte_s = time.perf_counter() - started
                         result.status = response.status_code
                         result.headers = response.headers
                         if not 200 <= response.status_code < 300:
@@ -369,7 +423,8 @@ class ProviderClient:
                 result.error = str(exc)
             except httpx.HTTPError as exc:
                 result.error = _describe_transport_error(exc)
-        exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        result.ended_s = time.perf_counter() - started
+        exchange.elapsed_ms = round(result.ended_s * 1000, 1)
         result.faults = list(reader.faults)
         if result.status is not None:
             exchange.response = ResponseRecord(
@@ -378,7 +433,7 @@ class ProviderClient:
                 body="",
                 truncated=result.truncated or reader.lines_seen > len(reader.lines),
                 size_bytes=received,
-                sse_lines=[self.redactor.text(line[: self.settings.evidence_body_chars]) for line in reader.lines],
+                sse_lines=self.redactor.lines([line[: self.settings.evidence_body_chars] for line in reader.lines]),
             )
         if result.error:
             exchange.error = self.redactor.text(result.error)
@@ -403,6 +458,10 @@ class ProviderClient:
         finally:
             await response.aclose()
 
+    def _note_rate_limit(self, label: str, headers: httpx.Headers, exchange: Exchange) -> None:
+        timing = {k: v for k, v in headers.items() if k in ("retry-after", "retry-after-ms") or k.startswith("x-ratelimit-reset")}
+        self.stats.rate_limited.append(RateLimitAnswer(label, self.redactor.headers(timing.items()), exchange))
+
     def _take_event(self, result: StreamResult, event: SSEEvent) -> None:
         result.events.append(event)
         if result.done:
@@ -411,7 +470,7 @@ class ProviderClient:
         if event.data == "[DONE]":
             result.done = True
             return
-        chunk = StreamChunk(number=len(result.chunks) + 1, raw=event.data)
+        chunk = StreamChunk(number=len(result.chunks) + 1, raw=event.data, at_s=time.perf_counter() - result.sent_at, event=event.event)
         try:
             chunk.json = loads_strict(event.data)
         except ValueError as exc:
@@ -493,3 +552,108 @@ def _describe_transport_error(exc: httpx.HTTPError) -> str:
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"connection broken by the server: {detail}"
     return f"{kind}: {detail}"
+
+
+def recording_transport(http: ModuleType, client: ProviderClient, label: str, sink: list[Exchange]) -> Any:
+    """A transport for a third-party HTTP client (the official SDK) to send through: each exchange
+    it makes is recorded, redacted and capped like the suite's own, and counted, so its evidence
+    shows exactly what the SDK sent and got. Bodies are recorded as the client reads them.
+
+    ``http`` is the client's own httpx-like module: the SDK has moved to a fork of httpx with the
+    same API (httpx2), and a transport must subclass that module's classes to be accepted."""
+    classes = _transport_classes(http)
+    return classes[0](http, client, label, sink)
+
+
+@cache
+def _transport_classes(http: ModuleType) -> tuple[type, type]:
+    class Tee(http.AsyncByteStream):  # type: ignore[name-defined,misc]
+        """Passes a response body through unchanged and hands a capped copy to ``done`` at its end."""
+
+        def __init__(self, inner: Any, done: Callable[[bytes, int, bool], None], cap: int) -> None:
+            self._inner, self._done, self._cap = inner, done, cap
+            self._kept: list[bytes] = []
+            self._size = 0
+            self._finished = False
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            async for piece in self._inner:
+                if self._size < self._cap:
+                    self._kept.append(piece[: self._cap - self._size])
+                self._size += len(piece)
+                if self._size > self._cap:
+                    # Bounded like the suite's own reads: an endless body must not hold the client forever.
+                    self._finish()
+                    raise http.ReadError(f"response exceeded {self._cap} bytes; {STOPPED_READING}")
+                yield piece
+            self._finish()
+
+        async def aclose(self) -> None:
+            self._finish()
+            await self._inner.aclose()
+
+        def _finish(self) -> None:
+            if not self._finished:
+                self._finished = True
+                self._done(b"".join(self._kept), self._size, self._size > self._cap)
+
+    class Recording(http.AsyncBaseTransport):  # type: ignore[name-defined,misc]
+        def __init__(self, module: ModuleType, client: ProviderClient, label: str, sink: list[Exchange]) -> None:
+            self._http, self._client, self._label, self._sink = module, client, label, sink
+            self._inner = module.AsyncHTTPTransport(retries=0)
+
+        async def handle_async_request(self, request: Any) -> Any:
+            client = self._client
+            body = request.content.decode("utf-8", errors="replace") if request.content else None
+            try:
+                parsed: Any = loads_strict(body) if body else None
+            except (ValueError, RecursionError):
+                parsed = body
+            if client.request_defaults and isinstance(parsed, dict):
+                # providers.yaml's request_defaults reach the SDK's requests too, as every other request.
+                parsed = client.with_defaults(parsed)
+                headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+                request = self._http.Request(request.method, request.url, headers=headers, content=json.dumps(parsed).encode())
+            label = f"{self._label} (SDK request {len(self._sink) + 1})"
+            exchange = client._record_request(label, request.method, str(request.url), dict(request.headers), parsed)
+            self._sink.append(exchange)
+            started = time.perf_counter()
+            try:
+                async with client._semaphore:
+                    # Checked once a slot is free, as for the suite's own requests: the budget may have run out meanwhile.
+                    client.budget.check()
+                    client.stats.requests += 1
+                    started = time.perf_counter()
+                    response = await self._inner.handle_async_request(request)
+            except self._http.HTTPError as exc:
+                exchange.error = client.redactor.text(f"{type(exc).__name__}: {exc}")
+                raise
+            finally:
+                exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+
+            def done(data: bytes, size: int, cut: bool) -> None:
+                self._finish(exchange, response, data, size, cut)
+
+            tee = Tee(response.stream, done, client.settings.max_body_bytes)
+            return self._http.Response(response.status_code, headers=response.headers, stream=tee, extensions=response.extensions)
+
+        def _finish(self, exchange: Exchange, response: Any, data: bytes, size: int, cut: bool) -> None:
+            text = data.decode("utf-8", errors="replace")
+            cap = self._client.settings.evidence_body_chars
+            redact = self._client.redactor
+            record = ResponseRecord(
+                status=response.status_code, headers=redact.headers(response.headers.multi_items()),
+                body=redact.text(text[:cap]), truncated=cut or len(text) > cap, size_bytes=size,
+            )
+            if str(response.headers.get("content-type", "")).startswith("text/event-stream"):
+                # Shown as lines, like the suite's own streams.
+                record.body, record.sse_lines = "", redact.lines([line[:cap] for line in text.splitlines()[:2_000]])
+            elif not cut:
+                document, _ = parse_json(data)
+                self._client._count_tokens(document)
+            exchange.response = record
+
+        async def aclose(self) -> None:
+            await self._inner.aclose()
+
+    return Recording, Tee

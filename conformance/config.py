@@ -16,11 +16,17 @@ import yaml
 
 from .errors import ConfigError
 from .policy import Policy, policy_from_yaml
-from .redact import Redactor
+from .redact import Redactor, is_secret_header
 from .settings import Settings
 from .text import field_path
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_BARE_VAR = re.compile(r"(?<![$\w])\$([A-Za-z_][A-Za-z0-9_]*)\b(?!\})")
+"""``$NAME`` without braces: a shell habit; sent as it is, it would be the key, and the provider blamed."""
+_OPEN_VAR = re.compile(r"\$\{(?![A-Za-z_][A-Za-z0-9_]*\})")
+"""``${`` that does not close on a variable name."""
+AUTH_BEARER = "bearer"
+AUTH_NONE = "none"
 EMBEDDED_PREFIX = "embedded:"
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
@@ -34,11 +40,25 @@ class ProviderConfig:
     api_key: str | None = None
     """Resolved secret; never print it."""
     headers: dict[str, str] = field(default_factory=dict)
+    auth: str = AUTH_BEARER
+    """How the key is sent: ``bearer``, ``none``, or the name of the header that carries it."""
+    query: dict[str, str] = field(default_factory=dict)
+    """Query parameters added to every URL (Azure's ``api-version``)."""
+    request_defaults: dict[str, Any] = field(default_factory=dict)
+    """Fields merged into every JSON request body; a check's own fields win."""
+    key_env: str | None = None
+    """The environment variable ``api_key`` names, for messages about the key (never its value)."""
     settings: Settings = Settings()
     skipped_reason: str | None = None
     """Set when the provider cannot be run (e.g. an unset key variable)."""
     policy: Policy = Policy()
     """The ``requirements:`` gate for this provider (global block plus its own)."""
+
+    def secrets(self) -> list[str]:
+        """What must never be written or printed: the key, and header or query values whose names say
+        they are secret."""
+        values = [v for k, v in [*self.headers.items(), *self.query.items()] if is_secret_header(k)]
+        return [s for s in (self.api_key, *values) if s]
 
     @property
     def embedded(self) -> bool:
@@ -67,12 +87,14 @@ def default_providers_path() -> Path:
     return Path(str(resources.files("conformance") / "default_providers.yaml"))
 
 
-def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
+def load_config(path: Path, environ: dict[str, str] | None = None, *, file_option: str = "--providers") -> Config:
+    """The providers file, validated; ``file_option`` is how the user names the file (the CLI's
+    ``--providers``, the pytest plugin's ``--conformance-providers``), for the error messages."""
     env = os.environ if environ is None else environ
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found (pass --providers FILE)") from None
+        raise ConfigError(f"{path}: file not found (pass {file_option} FILE)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     data, lines = _parse_yaml(path, text)
@@ -115,15 +137,20 @@ def _provider(
     env: os._Environ[str] | dict[str, str],
     base_settings: Settings,
 ) -> ProviderConfig:
-    missing: list[str] = []
-
+    missing: dict[str, tuple[Any, ...]] = {}
     substituted: list[str] = []
 
-    def interpolate(value: str) -> str:
+    def interpolate(value: str, at: tuple[Any, ...]) -> str:
+        line = f"{path}:{lines.get(at, lines.get(where, '?'))}: {_dotted(at)}"
+        if bare := _BARE_VAR.search(value):
+            raise ConfigError(f"{line}: '${bare.group(1)}' is not read from the environment; write ${{{bare.group(1)}}}")
+        if _OPEN_VAR.search(value):
+            raise ConfigError(f"{line}: '${{' is not closed on a variable name; write ${{NAME}} with NAME made of letters, digits and _")
+
         def sub(match: re.Match[str]) -> str:
             var = match.group(1)
             if var not in env or env[var] == "":
-                missing.append(var)
+                missing.setdefault(var, at)
                 return ""
             substituted.append(env[var])
             return env[var]
@@ -134,20 +161,36 @@ def _provider(
         # An interpolated value may be a secret; keep it out of error messages.
         return Redactor(substituted).text(message)
 
-    api_key = interpolate(raw["api_key"]) if "api_key" in raw else None
-    base_url = interpolate(raw["base_url"])
-    headers = {k: interpolate(v) for k, v in (raw.get("headers") or {}).items()}
+    api_key = interpolate(raw["api_key"], where + ("api_key",)) if "api_key" in raw else None
+    base_url = interpolate(raw["base_url"], where + ("base_url",))
+    headers = {k: interpolate(v, where + ("headers", k)) for k, v in (raw.get("headers") or {}).items()}
+    query = {k: interpolate(v, where + ("query", k)) for k, v in (raw.get("query") or {}).items()}
     skipped = None
     if missing:
-        names = ", ".join(sorted(set(missing)))
-        skipped = f"environment variable {names} is not set (referenced in {path.name}:{lines.get(where, '?')})"
+        first_at = next(iter(missing.values()))
+        names = ", ".join(sorted(missing))
+        skipped = (f"environment variable {names} is not set (referenced by {_dotted(first_at)} at "
+                   f"{path.name}:{lines.get(first_at, lines.get(where, '?'))})")
+    key_vars = _VAR.findall(raw.get("api_key", ""))
+    auth = raw.get("auth", AUTH_BEARER)
+    auth = auth["header"] if isinstance(auth, dict) else auth
+    if isinstance(raw.get("auth"), dict) and not _HEADER_NAME.fullmatch(auth):
+        at = where + ("auth", "header")
+        raise ConfigError(f"{path}:{lines.get(at, '?')}: {_dotted(at)}: {auth!r} is not a valid HTTP header name")
 
     if not skipped:
         # Sent as HTTP header values; httpx/h11 would fail every request on them, one by one.
         sent = [(where + ("api_key",), api_key or "")]
         sent += [(where + ("headers", name), value) for name, value in headers.items()]
+        sent += [(where + ("query", name), value) for name, value in query.items()]
         for field_where, value in sent:
             is_header = field_where[-2] == "headers"
+            if field_where[-2] == "query":
+                if any(c.isspace() or ord(c) < 32 for c in value):
+                    raise ConfigError(
+                        f"{path}:{lines.get(field_where, '?')}: {_dotted(field_where)}: contains whitespace or a control character (value not shown)"
+                    )
+                continue
             if is_header and not (isinstance(field_where[-1], str) and _HEADER_NAME.fullmatch(field_where[-1])):
                 raise ConfigError(
                     f"{path}:{lines.get(field_where, '?')}: {_dotted(field_where)}: not a valid HTTP header name"
@@ -163,10 +206,11 @@ def _provider(
         if shorthand in raw:
             overrides[shorthand] = raw[shorthand]
     base = base_url.rstrip("/") if not raw["base_url"].startswith(EMBEDDED_PREFIX) else base_url
-    if not skipped and not base.startswith(EMBEDDED_PREFIX) and not re.match(r"^https?://[^/\s]+", base):
+    if not skipped and not base.startswith(EMBEDDED_PREFIX) and not re.match(r"^https?://[^/\s?#]+[^\s?#]*$", base):
         raise ConfigError(
-            f"{path}:{lines.get(where + ('base_url',), '?')}: {_dotted(where + ('base_url',))}: "
-            f"{raw['base_url']!r} is not an http(s) URL or an embedded: provider"
+            f"{path}:{lines.get(where + ('base_url',), '?')}: {_dotted(where + ('base_url',))}: {scrub(repr(raw['base_url']))} is not "
+            f"accepted: give the API root as http:// or https:// and a host, usually ending in /v1 (e.g. https://api.example.com/v1), "
+            "without ?query or #fragment (use query: for parameters), or embedded:reference for the built-in provider"
         )
     if base.startswith(EMBEDDED_PREFIX):
         from .embedded import parse_embedded
@@ -183,6 +227,10 @@ def _provider(
         models=dict(raw["models"]),
         api_key=api_key or None,
         headers=headers,
+        auth=auth,
+        query=query,
+        request_defaults=dict(raw.get("request_defaults") or {}),
+        key_env=key_vars[0] if len(key_vars) == 1 else None,
         settings=base_settings.merged(overrides),
         skipped_reason=skipped,
     )
@@ -257,7 +305,16 @@ def _describe_schema_error(
     return f"{path}:{line}: {field_name}: {_safe(error) if unsafe else error.message}"
 
 
+_IN_WORDS: dict[tuple[str, str], str] = {
+    ("name", "pattern"): "a provider name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+}
+"""What a rule means, for the rules whose schema form (a regex) says nothing to a user."""
+
+
 def _safe(error: jsonschema.ValidationError) -> str:
+    last = error.absolute_path[-1] if error.absolute_path else ""
+    if words := _IN_WORDS.get((str(last), str(error.validator))):
+        return f"not accepted: {words}"
     return f"invalid value ({error.validator} {json.dumps(error.validator_value)[:80]})"
 
 

@@ -12,13 +12,14 @@ it reached; the runner takes that outcome as the check's. So a check reads as it
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .client import HTTPResult, StreamResult
 from .context import CheckContext
 from .text import excerpt
 from .validate import COMPAT
-from .verdict import Outcome, failed, inconclusive, passed, unsupported, warned
+from .verdict import Outcome, SchemaIssue, failed, inconclusive, passed, unsupported, warned
 
 GUARD_REASONS: dict[str, str] = {
     "error/no_response": "no answer at all: the connection failed or timed out",
@@ -30,6 +31,7 @@ GUARD_REASONS: dict[str, str] = {
     "fail/server_error": "answered a 5xx where a result or a clean 4xx was due",
     "unsupported/clean_4xx": "cleanly refused: a 4xx with the error envelope",
     "fail/not_sse": "stream: true answered with something that carries no SSE `data:` events",
+    "fail/stream_error": "the stream carries an error event (`{\"error\": ...}` or finish_reason \"error\"), quoted",
     "fail/not_json": "a 2xx whose body is not JSON",
     "fail/not_json_content_type": "a JSON body served with a content-type other than application/json",
     "fail/error_body": "a 2xx whose body is an error, not a result",
@@ -98,10 +100,11 @@ def require_accepted(ctx: CheckContext, result: HTTPResult, what: str) -> None:
         raise Decided(refused)
 
 
-def require_completion(ctx: CheckContext, result: HTTPResult, what: str) -> dict[str, Any]:
-    """The chat completion a client can use, or the refusal or the defect that decides the check."""
+def require_completion(ctx: CheckContext, result: HTTPResult, what: str, *, owner: bool = False) -> dict[str, Any]:
+    """The chat completion a client can use, or the refusal or the defect that decides the check
+    (``owner``: see :func:`completion_problem`)."""
     require_accepted(ctx, result, what)
-    if problem := completion_problem(ctx, result, what):
+    if problem := completion_problem(ctx, result, what, owner=owner):
         raise Decided(problem)
     assert isinstance(result.json, dict)
     return result.json
@@ -126,9 +129,41 @@ def stream_refusal(ctx: CheckContext, result: StreamResult, what: str) -> Outcom
 
 
 def require_stream(ctx: CheckContext, result: StreamResult, what: str) -> None:
-    """Go on only if a stream of data events arrived."""
+    """Go on only if a stream of data events arrived, none of them an error event: a stream that
+    ends in an error is judged as one, never as a reply that stopped by itself."""
     if refused := stream_refusal(ctx, result, what):
         raise Decided(refused)
+    if error := stream_error(result):
+        raise Decided(failed("stream_error", f"{what}: the stream carries an error event: {error}"))
+
+
+def stream_error(result: StreamResult) -> str | None:
+    """The first error event of a stream (``{"error": ...}`` or ``finish_reason: "error"``), quoted."""
+    for chunk in result.chunks:
+        document = chunk.json
+        if not isinstance(document, dict):
+            continue
+        if document.get("error") is not None:
+            return f"chunk {chunk.number}: {error_message(document)}"
+        choices = document.get("choices")
+        for choice in choices if isinstance(choices, list) else []:
+            if isinstance(choice, dict) and choice.get("finish_reason") == "error":
+                return f"chunk {chunk.number}: finish_reason \"error\" ({excerpt(chunk.raw, 160)})"
+    return None
+
+
+def stream_usable(ctx: CheckContext, result: StreamResult, what: str) -> bool:
+    """Whether the streamed half of a check can be judged. A refusal of the request decides the
+    check (raises :class:`Decided`, as for the plain half); a stream broken as a stream (not SSE, an
+    error event, no answer) is the streaming checks' finding: noted here, and False."""
+    if result.error_body is not None:
+        require_accepted(ctx, result.error_body, what)
+    problem = stream_refusal(ctx, result, what)
+    reason = problem.summary if problem else stream_error(result)
+    if reason:
+        ctx.note(f"the streamed request was not judged here ({reason}); the streaming checks judge streams")
+        return False
+    return True
 
 
 def cut_by_timeout(ctx: CheckContext, result: StreamResult, what: str) -> Outcome | None:
@@ -172,16 +207,22 @@ def json_label_problem(result: HTTPResult) -> str | None:
     )
 
 
-def completion_problem(ctx: CheckContext, result: HTTPResult, what: str) -> Outcome | None:
-    """None when the 2xx body is a chat completion a client can use; otherwise a failure."""
+def completion_problem(ctx: CheckContext, result: HTTPResult, what: str, *, owner: bool = False) -> Outcome | None:
+    """None when the 2xx body is a chat completion a client can use; otherwise a failure.
+
+    Only the check that owns the completion's schema (``owner``: chat.basic) fails it for a field
+    that is absent where clients tolerate its absence, and judges implausible values; a check of a
+    capability keeps those as evidence and judges the capability, so one omission is one finding."""
     if result.json is None:
         return failed("not_json", f"{what}: HTTP {result.status} but the body is not JSON ({result.json_error}): {excerpt(result.text)}")
     if problem := json_label_problem(result):
         return failed("not_json_content_type", f"{what}: {problem}")
     if isinstance(result.json, dict) and "error" in result.json and "choices" not in result.json:
         return failed("error_body", f"{what}: HTTP {result.status} carries an error body: {excerpt(result.text)}")
-    issues = ctx.validate("chat_completion", result.json)
-    compat = [i for i in issues if i.level == COMPAT]
+    issues = ctx.validate("chat_completion", result.json, plausible=owner)
+    compat = [i for i in issues if i.level == COMPAT and (owner or not tolerated_absence(i))]
+    if not owner and (absent := [missing_field(i) for i in issues if i.level == COMPAT and tolerated_absence(i)]):
+        ctx.note(f"the completion lacks {', '.join(absent)}: clients tolerate it, and the check that owns the schema judges it")
     if compat:
         first = compat[0]
         more = f" (+{len(compat) - 1} more)" if len(compat) > 1 else ""
@@ -189,6 +230,29 @@ def completion_problem(ctx: CheckContext, result: HTTPResult, what: str) -> Outc
     if not result.json.get("choices"):
         return failed("no_choices", f"{what}: the completion has no choices")
     return None
+
+
+TOLERATED_ABSENT: dict[str, frozenset[str]] = {
+    "chat_completion": frozenset({
+        "$.id", "$.object", "$.created", "$.model", "$.choices[].index", "$.choices[].logprobs", "$.choices[].message.role",
+    }),
+    # A chunk's choice index is how every client assembles a stream: not tolerated.
+    "chat_completion_chunk": frozenset({"$.id", "$.object", "$.created", "$.model", "$.choices[].logprobs"}),
+}
+"""Fields a completion or chunk may lack without breaking the official SDKs (or Go's and Java's JSON
+decoders): a capability still works without them, the schema-owning checks report the absence."""
+_REQUIRED_MESSAGE = re.compile(r"^'([^']+)' is a required property$")
+
+
+def missing_field(issue: SchemaIssue) -> str:
+    """``$.choices[0].index`` for the issue "'index' is a required property" at ``$.choices[0]``."""
+    match = _REQUIRED_MESSAGE.match(issue.message)
+    return f"{issue.path}.{match.group(1)}" if issue.keyword == "required" and match else issue.path
+
+
+def tolerated_absence(issue: SchemaIssue) -> bool:
+    tolerated = TOLERATED_ABSENT.get(issue.schema, frozenset())
+    return issue.keyword == "required" and re.sub(r"\[\d+\]", "[]", missing_field(issue)) in tolerated
 
 
 def strict_note(ctx: CheckContext) -> str:

@@ -7,7 +7,8 @@ from .results import CheckInfo, ProviderRun, RunResult
 from .verdict import Status, Verdict
 
 SECTIONS: tuple[str, ...] = (
-    "base_url", "auth", "models", "chat", "system", "vision", "tools", "streaming", "tokens", "errors", "limits",
+    "base_url", "auth", "models", "chat", "system", "vision", "tools", "structured", "params", "streaming", "tokens", "errors",
+    "limits", "responses", "sdk",
 )
 """The checklist's sections, in the order every report shows them (unknown sections follow)."""
 

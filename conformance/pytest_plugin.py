@@ -145,7 +145,7 @@ class ConformanceRun:
         from .session import Session
 
         try:
-            session = Session.open(path, providers, option="--conformance-provider")
+            session = Session.open(path, providers, option="--conformance-provider", file_option="--conformance-providers")
             check_ids = [c.id for c in select_checks(checks, option="--conformance-check")]
         except (ConfigError, UsageError) as exc:
             raise pytest.UsageError(f"conformance: {exc}") from None

@@ -8,7 +8,7 @@ replaced too.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 MASK = "[REDACTED]"
@@ -71,31 +71,42 @@ class Redactor:
         out.append(value[last:])
         return "".join(out)
 
+    def lines(self, values: list[str]) -> list[str]:
+        """Each string redacted, in one pass over them all: a stream's evidence has thousands of
+        lines, and one search of their joined text costs far less than one search each. A secret
+        holds no line break (config refuses it in a header value), so no match spans two."""
+        if self._pattern is None or not values:
+            return list(values)
+        joined = "\n".join(values)
+        if "\n" in "".join(values):  # a value with its own line break: keep the boundaries exact
+            return [self.text(v) for v in values]
+        return self.text(joined).split("\n")
+
     def data(self, value: Any) -> Any:
-        """Redact every string inside JSON-like data (keys included)."""
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return {self.text(str(k)): self.data(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self.data(v) for v in value]
-        return value
+        """Redact every string inside JSON-like data (keys included), all in one pass (see :meth:`lines`)."""
+        if self._pattern is None:
+            return value
+        strings: list[str] = []
+        _collect(value, strings)
+        redacted = iter(self.lines(strings))
+        return _rebuild(value, redacted)
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
         """Header values with credentials masked whatever they contain."""
+        pairs = list(headers)
+        flat = self.lines([part for pair in pairs for part in pair])
         result: dict[str, str] = {}
-        for name, val in headers:
+        for (name, original), redacted_name, redacted_val in zip(pairs, flat[0::2], flat[1::2], strict=True):
+            val = redacted_val
             lowered = name.lower()
             if lowered in SECRET_HEADERS:
-                scheme, _, rest = val.partition(" ")
+                scheme, _, rest = original.partition(" ")
                 # Keep only a real scheme word ("Bearer"): a bare key followed by text must not survive.
                 is_scheme = scheme.isascii() and scheme.isalpha() and len(scheme) <= 16
                 keep = rest and is_scheme and lowered.endswith("authorization")
                 val = f"{self.text(scheme)} {MASK}" if keep else MASK
-            else:
-                val = self.text(val)
             # Redact before lower-casing: a mixed-case secret would not match once lowered.
-            key = MASK.join(part.lower() for part in self.text(name).split(MASK))
+            key = MASK.join(part.lower() for part in redacted_name.split(MASK))
             result[key] = f"{result[key]}, {val}" if key in result else val
         return result
 
@@ -115,3 +126,26 @@ def _merged_spans(pattern: re.Pattern[str], value: str) -> list[tuple[int, int]]
         # Advance by one so overlapping windows (a long partial echo) extend the span.
         pos = start + 1
     return spans
+
+
+def _collect(value: Any, into: list[str]) -> None:
+    """Every string of JSON-like data (keys included), in the order :func:`_rebuild` takes them back."""
+    if isinstance(value, str):
+        into.append(value)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            into.append(str(k))
+            _collect(v, into)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _collect(v, into)
+
+
+def _rebuild(value: Any, redacted: Iterator[str]) -> Any:
+    if isinstance(value, str):
+        return next(redacted)
+    if isinstance(value, dict):
+        return {next(redacted): _rebuild(v, redacted) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rebuild(v, redacted) for v in value]
+    return value

@@ -36,6 +36,8 @@ class Check:
     reasons: tuple[str, ...]
     """Every ``status/reason`` code this check's own logic can decide (the shared guards' and the
     runner's codes, ``conformance.judge.COMMON_REASONS``, come on top)."""
+    after_all: bool = False
+    """Judged once every other check of the provider is decided (it reads what the run met)."""
 
     @property
     def section(self) -> str:
@@ -53,6 +55,7 @@ def check(
     measures: Measures = Measures.PROTOCOL,
     needs: tuple[str, ...] = ("chat",),
     depends_on: tuple[str, ...] = ("auth.bearer",),
+    after_all: bool = False,
 ) -> Callable[[CheckFunc], Check]:
     """Make an async function a :class:`Check`; the area's ``__init__`` lists it in ``CHECKS``."""
     codes = tuple(dict.fromkeys(reasons))
@@ -63,6 +66,6 @@ def check(
         raise ValueError(f"{check_id}: declares no pass/... reason: how would it ever pass?")
 
     def make(func: CheckFunc) -> Check:
-        return Check(check_id, title, func, measures, needs, depends_on, codes)
+        return Check(check_id, title, func, measures, needs, depends_on, codes, after_all)
 
     return make

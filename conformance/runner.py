@@ -111,9 +111,13 @@ async def _run_provider(state: RunState, provider: ProviderConfig, progress: Pro
     to_run = state.checks + [c for c in state.prerequisites if c.id not in reported]
     async with AsyncExitStack() as stack:
         base_url, api_key = provider.base_url, provider.api_key
+        # This provider's own secrets only: it can echo nothing else (it was sent nothing else), and a
+        # pattern of every provider's keys would make each redaction slower as providers are added.
+        redactor = Redactor(provider.secrets())
         if provider.embedded:
             api_key = api_key or "sk-" + secrets.token_hex(24)  # no word in it, so redaction cannot mask "reference-chat"
             state.redactor.add(api_key)
+            redactor.add(api_key)
             provider = replace(provider, api_key=api_key)
             server = await asyncio.to_thread(start_embedded, provider.base_url, api_key, list(provider.models.values()))
             stack.callback(server.stop)
@@ -123,8 +127,11 @@ async def _run_provider(state: RunState, provider: ProviderConfig, progress: Pro
             api_key=api_key,
             headers=provider.headers,
             settings=provider.settings,
-            redactor=state.redactor,
+            redactor=redactor,
             budget=state.budget,
+            auth=provider.auth,
+            query=provider.query,
+            request_defaults=provider.request_defaults,
         )
         stack.push_async_callback(client.aclose)
         tally = _Tally()
@@ -160,6 +167,8 @@ async def _run_round(
     decided: dict[str, asyncio.Future[Decision]] = {c.id: asyncio.get_running_loop().create_future() for c in to_run}
 
     async def run_one(check: Check) -> None:
+        if check.after_all:
+            await asyncio.gather(*(decided[c.id] for c in to_run if not c.after_all))
         decision = await _decide(check, provider, client, shared, decided)
         decided[check.id].set_result(decision)
         run.requests, run.tokens = client.stats.requests, client.stats.tokens

@@ -19,7 +19,7 @@ from .checklist import matches_any, with_prerequisites
 from .config import Config, ProviderConfig, default_providers_path, load_config, select_providers
 from .errors import ConfigError
 from .policy import Policy
-from .redact import Redactor, is_secret_header
+from .redact import Redactor
 from .registry import Check
 from .report import write_reports
 from .results import RunResult
@@ -41,14 +41,8 @@ def providers_file(explicit: Path | None) -> tuple[Path, str | None]:
 
 
 def build_redactor(config: Config) -> Redactor:
-    """Every secret the configuration holds: keys, and header values whose names say they are secret."""
-    redactor = Redactor()
-    for provider in config.providers:
-        redactor.add(provider.api_key)
-        for name, value in provider.headers.items():
-            if is_secret_header(name):
-                redactor.add(value)
-    return redactor
+    """Every secret the configuration holds (see ``ProviderConfig.secrets``), for run-level text."""
+    return Redactor(secret for provider in config.providers for secret in provider.secrets())
 
 
 def check_requirements_exist(config: Config) -> None:
@@ -71,9 +65,12 @@ class Session:
     """Things the user should read before the run (e.g. that the built-in providers file is used)."""
 
     @classmethod
-    def open(cls, explicit: Path | None, names: Sequence[str] = (), *, option: str = "--provider") -> Session:
+    def open(
+        cls, explicit: Path | None, names: Sequence[str] = (), *, option: str = "--provider", file_option: str = "--providers",
+    ) -> Session:
+        """``option`` and ``file_option`` name the command-line options the errors should point at."""
         path, note = providers_file(explicit)
-        config = load_config(path)
+        config = load_config(path, file_option=file_option)
         check_requirements_exist(config)
         chosen = select_providers(config, list(names), option=option)
         return cls(config, chosen, build_redactor(config), [note] if note else [])

@@ -142,6 +142,9 @@ class SchemaIssue:
     message: str
     where: str = ""
     """Which document: e.g. ``response`` or ``chunk 3``."""
+    keyword: str = ""
+    """The JSON-Schema keyword that failed (``required``, ``type``, ``enum``...), or ``plausible`` for a
+    value of the right type that no real one has (see schemas/README.md); empty in older results."""
 
 
 @dataclass

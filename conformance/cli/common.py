@@ -6,9 +6,12 @@ import argparse
 import enum
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import TextIO, TypeAlias
 
+from ..config import ProviderConfig
+from ..errors import UsageError
 from ..report import write_reports
 from ..report.terminal import render_terminal_matrix
 from ..results import RunResult
@@ -49,13 +52,30 @@ def add_color_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-color", action="store_true", help="plain terminal output (also when NO_COLOR is set)")
 
 
+def ready_out_dir(out: Path) -> None:
+    """Make sure the reports can be written there, before any request is sent (exit 2 otherwise).
+    Nothing is created yet: a run that stops on a later usage error leaves no empty folder."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: is a file, not a directory for the reports")
+    existing = next(p for p in (out, *out.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise UsageError(f"--out {out}: cannot be created: {existing} is a file")
+    try:  # the only sure test of writability (root passes os.access everywhere, /proc refuses anyway)
+        os.rmdir(tempfile.mkdtemp(prefix=".conformance-", dir=existing))
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot be created: {existing} is not writable ({exc.strerror or exc})") from None
+
+
 def wants_color(no_color: bool) -> bool:
     return sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
 
 
 def show(result: RunResult, out: Path, *, no_color: bool) -> None:
     """Write the four reports and print the matrix and where the reports are."""
-    paths = write_reports(result, out)
+    try:
+        paths = write_reports(result, out)
+    except OSError as exc:  # checked before the run, but the disk may have changed since
+        raise UsageError(f"--out {out}: cannot write the reports: {exc.strerror or exc}") from None
     print(render_terminal_matrix(result, color=wants_color(no_color)))
     print("reports: " + ", ".join(str(p) for p in paths.values()))
 
@@ -67,6 +87,19 @@ def usage_line(result: RunResult) -> str:
     if len(ran) > 1:
         parts.append(f"total {sum(p.requests for p in ran)} requests, {sum(p.tokens for p in ran)} tokens")
     return "cost: " + ("; ".join(parts) if parts else "no requests sent")
+
+
+def key_hints(result: RunResult, providers: list[ProviderConfig]) -> list[str]:
+    """One line per provider that refused the key on every request: the key itself is probably
+    wrong, which a matrix full of skips would otherwise blame on the provider."""
+    hints = []
+    for provider in providers:
+        verdict = result.verdict(provider.name, "auth.bearer")
+        if verdict is not None and verdict.code == "fail/refused":
+            where = f"the key in ${{{provider.key_env}}}" if provider.key_env else "the configured api_key"
+            hints.append(f"hint: {provider.name} refused the key on every request: {where} is probably wrong or expired "
+                         "(the checks that needed it are skipped, not failed by the provider)")
+    return hints
 
 
 def announce(notes: list[str], state: RunState) -> None:

@@ -12,9 +12,10 @@ from ..compare import Side, parse_side, provider_of_file, render_compare_markdow
 from ..diff import diff_runs
 from ..errors import UsageError
 from ..merge import load_one
+from ..report import write_reports
 from ..results import Comparison, RunResult
 from ..session import Session
-from .common import Commands, ExitCode, Progress, add_color_option, add_out_option, after_run, announce, show, usage_line
+from .common import Commands, ExitCode, Progress, add_color_option, add_out_option, after_run, announce, key_hints, ready_out_dir, usage_line
 from .run import add_cost_options
 
 
@@ -50,6 +51,7 @@ def command(args: argparse.Namespace, out: TextIO | None = None) -> ExitCode:
     run: RunResult | None = None
     interrupted = False
     if to_run:
+        ready_out_dir(args.out)
         session = Session.open(args.providers, to_run)
         state = session.plan(select_checks(args.check), repeat=args.repeat, max_tokens_total=args.max_tokens_total)
         announce(session.notes, state)
@@ -57,14 +59,18 @@ def command(args: argparse.Namespace, out: TextIO | None = None) -> ExitCode:
         run, interrupted = session.run(state, progress.update)
         progress.finish()
         after_run(state, interrupted)
+        for hint in key_hints(run, session.providers):
+            print(hint, file=sys.stderr)
         for side in (a, b):
             results.setdefault(side, run)
     diff = diff_runs(results[a], results[b], old_label=a.given, new_label=b.given, pairs=[(str(names[a]), str(names[b]))])
     if run is not None:
         if b.file is None:  # B is a column of this run's matrix: its worse cells can be highlighted
             run.comparison = Comparison(baseline=f"provider {names[a]}" if a.file is None else a.given, worse=diff.worse_checks())
-        show(run, args.out, no_color=args.no_color)
-        print(usage_line(run))
+        # The side-by-side table is the answer; the run's own matrix would only repeat it.
+        paths = write_reports(run, args.out)
+        print("reports: " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)
+        print(usage_line(run), file=sys.stderr)
     (out or sys.stdout).write(render_compare_markdown(diff) if args.format == "md" else render_compare_text(diff))
     if interrupted:
         return ExitCode.INTERRUPTED

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..merge import load_many, merge
-from .common import Commands, ExitCode, add_color_option, add_out_option, show
+from .common import Commands, ExitCode, add_color_option, add_out_option, ready_out_dir, show
 
 
 def add_parser(commands: Commands) -> None:
@@ -22,6 +22,7 @@ def add_parser(commands: Commands) -> None:
 
 
 def command(args: argparse.Namespace) -> ExitCode:
+    ready_out_dir(args.out)
     result = merge(load_many(args.results))
     if result.sources:  # a merge: say which file each note, and each replaced provider, came from
         for note in result.notes:

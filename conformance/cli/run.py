@@ -9,7 +9,20 @@ from pathlib import Path
 from ..checklist import all_checks, check_ids, select_checks
 from ..gate import RunGates
 from ..session import Session
-from .common import Commands, ExitCode, Progress, add_color_option, add_out_option, after_run, announce, positive_int, show, usage_line
+from .common import (
+    Commands,
+    ExitCode,
+    Progress,
+    add_color_option,
+    add_out_option,
+    after_run,
+    announce,
+    key_hints,
+    positive_int,
+    ready_out_dir,
+    show,
+    usage_line,
+)
 
 
 def add_parser(commands: Commands) -> None:
@@ -47,6 +60,7 @@ def add_cost_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
 
 
 def command(args: argparse.Namespace) -> ExitCode:
+    ready_out_dir(args.out)
     session = Session.open(args.providers, args.provider)
     gates = RunGates.build(
         session.providers, check_ids(), require=args.require, fail_on=args.fail_on, baseline=args.baseline,
@@ -59,6 +73,8 @@ def command(args: argparse.Namespace) -> ExitCode:
     result, interrupted = session.run(state, progress.update)
     progress.finish()
     after_run(state, interrupted)
+    for hint in key_hints(result, session.providers):
+        print(hint, file=sys.stderr)
     gates.compare(result)
     show(result, args.out, no_color=args.no_color)
     print(usage_line(result))

@@ -2,7 +2,7 @@
 its checks in ``CHECKS``; a test asserts no check file is left out of its area, and no area out
 of ``AREAS``. ``shared.py`` holds the requests and readers several areas use."""
 
-from . import auth, base_url, chat, errors, limits, models, streaming, system, tokens, tools, vision
+from . import auth, base_url, chat, errors, limits, models, params, responses, sdk, streaming, structured, system, tokens, tools, vision
 
-AREAS = (base_url, auth, models, chat, system, vision, tools, streaming, tokens, errors, limits)
+AREAS = (base_url, auth, models, chat, system, vision, tools, structured, params, streaming, tokens, errors, limits, responses, sdk)
 CHECKS = tuple(check for area in AREAS for check in area.CHECKS)

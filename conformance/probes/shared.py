@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ import jsonschema
 from conformance.client import HTTPResult, StreamResult, loads_strict
 from conformance.context import CheckContext
 from conformance.judge import message_of
+from conformance.text import json_path
 
 WEATHER_PARAMETERS: dict[str, Any] = {
     "type": "object",
@@ -42,7 +44,44 @@ TIME_TOOL: dict[str, Any] = {
         },
     },
 }
-TOOL_SCHEMAS = {t["function"]["name"]: t["function"]["parameters"] for t in (WEATHER_TOOL, TIME_TOOL)}
+STOCK_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_stock_price",
+        "description": "Get the latest price of a stock by its ticker symbol.",
+        "parameters": {
+            "type": "object",
+            "properties": {"ticker": {"type": "string", "description": "Ticker symbol, e.g. AAPL"}},
+            "required": ["ticker"],
+        },
+    },
+}
+BOOK_TRIP_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "book_trip",
+        "description": "Book a trip for one traveller to several cities.",
+        "strict": True,
+        # What strict mode allows and needs: nested objects, arrays with items, enums, every
+        # property required, no additional properties anywhere.
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "traveller": {
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+                    "required": ["name", "age"],
+                    "additionalProperties": False,
+                },
+                "cities": {"type": "array", "items": {"type": "string"}},
+                "travel_class": {"type": "string", "enum": ["economy", "business"]},
+            },
+            "required": ["traveller", "cities", "travel_class"],
+            "additionalProperties": False,
+        },
+    },
+}
+TOOL_SCHEMAS = {t["function"]["name"]: t["function"]["parameters"] for t in (WEATHER_TOOL, TIME_TOOL, STOCK_TOOL, BOOK_TRIP_TOOL)}
 WEATHER_PROMPT = 'What is the weather in "Paris" right now? Use the get_weather tool.'
 NAMED_WEATHER = {"type": "function", "function": {"name": "get_weather"}}
 COUNTING_PROMPT = "Count from 1 to 200, separated by spaces. Output only the numbers."
@@ -147,9 +186,10 @@ def argument_problem(call: ToolCall) -> str | None:
     schema = TOOL_SCHEMAS.get(call.name) if isinstance(call.name, str) else None
     if schema is None:
         return f"called an unknown function {call.name!r} (offered: {', '.join(TOOL_SCHEMAS)})"
-    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(parsed))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(parsed), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        return f"arguments of {call.name!r} do not match its parameter schema: {errors[0].message} in {call.arguments[:120]}"
+        where = json_path(errors[0].absolute_path)
+        return f"arguments of {call.name!r} do not match its parameter schema at {where}: {errors[0].message} in {call.arguments[:120]}"
     return None
 
 
@@ -245,3 +285,17 @@ def _take_tool_delta(summary: StreamSummary, number: int, piece: Any) -> None:
 
 def word_count(text: str) -> int:
     return len(text.split())
+
+
+def numbers_in(text: str) -> list[int]:
+    """The whole numbers a reply says, in order ("1, 2, 3" → [1, 2, 3])."""
+    return [int(n) for n in re.findall(r"(?<![\d.])\d{1,6}(?![\d.])", text)]
+
+
+_FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*\s*\n(.*)\n\s*```\s*$", re.DOTALL)
+
+
+def unfenced(text: str) -> str | None:
+    """The text inside a Markdown code fence that wraps the whole reply (None if there is none)."""
+    match = _FENCE.match(text)
+    return match.group(1) if match else None

@@ -118,9 +118,13 @@ def column(result: RunResult, provider: str) -> int:
 def cell(driver, result: RunResult, check_id: str, provider: str):
     from selenium.webdriver.common.by import By
 
-    return driver.find_element(
+    button = driver.find_element(
         By.CSS_SELECTOR, f'tr[data-check="{check_id}"] > :nth-child({column(result, provider)}) button.cell'
     )
+    # As a user would see it before clicking: in the middle of the window, not under the sticky header
+    # (WebDriver's own scrolling puts it at the very top, where the header covers it).
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'center'})", button)
+    return button
 
 
 def visible_rows(driver) -> list[str]:

@@ -14,6 +14,10 @@ import openai
 from conformance.reference import EmbeddedServer
 from conformance.reference.flavour import Flavour
 
+NOTHING_TO_JUDGE = frozenset({"skip/no_429"})
+"""Codes a conformant provider gets when the run gave a check nothing to judge (limits.retry_after
+judges the 429s the run met, and a good provider sends none): every other verdict must be pass."""
+
 REFERENCE_KEY = "sk-reference-test-key"
 AUTH = {"Authorization": f"Bearer {REFERENCE_KEY}"}
 

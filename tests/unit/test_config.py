@@ -159,7 +159,8 @@ def test_unset_variable_skips_the_provider(tmp_path: Path) -> None:
     assert full.skipped_reason is not None
     assert "EXAMPLE_KEY" in full.skipped_reason
     assert "is not set" in full.skipped_reason
-    assert f"{path.name}:6" in full.skipped_reason  # the provider's line
+    # The line of the field that names the variable (api_key), not the provider's first line.
+    assert f"providers[0].api_key at {path.name}:8" in full.skipped_reason
     assert full.api_key is None
     # The other providers are unaffected.
     assert config.providers[1].skipped_reason is None
@@ -228,15 +229,54 @@ def test_unknown_provider_field_lists_allowed_fields(tmp_path: Path) -> None:
     allowed = re.search(r"allowed: ([^)]*)", message)
     assert allowed is not None
     assert allowed.group(1).split(", ") == [
-        "api_key", "base_url", "headers", "max_concurrency", "models", "name", "requirements", "settings", "timeout_s",
+        "api_key", "auth", "base_url", "headers", "max_concurrency", "models", "name", "query", "request_defaults", "requirements",
+        "settings", "timeout_s",
     ]
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/v1", "example.com/v1", "/v1"])
-def test_non_http_base_url(tmp_path: Path, url: str) -> None:
+@pytest.mark.parametrize("url", ["ftp://example.com/v1", "example.com/v1", "/v1", "localhost:11434/v1", "https://api.example.com/v1?x=1"])
+def test_non_http_base_url_is_refused_in_words(tmp_path: Path, url: str) -> None:
     path = write(tmp_path, provider_yaml(base_url=url))
     message = config_error(path)
     assert_names(message, path, 3, "providers[0].base_url")
+    assert "give the API root as http:// or https:// and a host" in message and "^" not in message  # words, not a regex
+
+
+@pytest.mark.parametrize(("value", "line_field", "said"), [
+    pytest.param("    api_key: $ACME_KEY\n", "providers[0].api_key", "write ${ACME_KEY}", id="api_key_without_braces"),
+    pytest.param("    api_key: ${ACME_KEY\n", "providers[0].api_key", "is not closed", id="api_key_unclosed"),
+    pytest.param("    headers: {X-Org: $ORG}\n", "providers[0].headers.X-Org", "write ${ORG}", id="header_without_braces"),
+    pytest.param("    query: {api-version: '${VERSION}'}\n", "", "", id="query_with_braces_is_fine"),
+])
+def test_variables_must_be_written_with_braces(tmp_path: Path, value: str, line_field: str, said: str) -> None:
+    """`$VAR` would be sent as it is (the key "$ACME_KEY") and the provider blamed for refusing it."""
+    path = write(tmp_path, provider_yaml(value))
+    if not said:
+        assert load_config(path, environ={"VERSION": "2024-10-21"}).providers[0].query == {"api-version": "2024-10-21"}
+        return
+    message = config_error(path, {"ACME_KEY": "sk-secret-value-12345", "ORG": "o"})
+    assert_names(message, path, 5, line_field)
+    assert said in message and "sk-secret" not in message
+
+
+def test_auth_query_and_request_defaults_are_read(tmp_path: Path) -> None:
+    extra = ("    auth: {header: api-key}\n    query: {api-version: '2024-10-21'}\n"
+             "    request_defaults: {reasoning_effort: none, chat_template_kwargs: {enable_thinking: false}}\n")
+    provider = load_config(write(tmp_path, provider_yaml(extra)), environ={}).providers[0]
+    assert provider.auth == "api-key"
+    assert provider.query == {"api-version": "2024-10-21"}
+    assert provider.request_defaults == {"reasoning_effort": "none", "chat_template_kwargs": {"enable_thinking": False}}
+    assert load_config(write(tmp_path, provider_yaml("    auth: none\n")), environ={}).providers[0].auth == "none"
+
+
+@pytest.mark.parametrize(("extra", "field"), [
+    pytest.param("    auth: basic\n", "providers[0].auth", id="auth_unknown_style"),
+    pytest.param("    auth: {header: 'bad header'}\n", "providers[0].auth.header", id="auth_header_not_a_name"),
+    pytest.param("    query: {api-version: 2024}\n", "providers[0].query.api-version", id="query_value_not_a_string"),
+])
+def test_auth_and_query_mistakes_name_the_field(tmp_path: Path, extra: str, field: str) -> None:
+    path = write(tmp_path, provider_yaml(extra))
+    assert_names(config_error(path), path, 5, field)
 
 
 INVALID = [
@@ -265,7 +305,7 @@ INVALID = [
     ),
     pytest.param(provider_yaml("    max_concurrency: four\n"), 5, "providers[0].max_concurrency", ["integer"], id="wrong_type_max_concurrency"),
     pytest.param("settings:\n  timeout_s: 0\n" + provider_yaml(), 2, "settings.timeout_s", ["minimum"], id="out_of_range_setting_shows_the_rule"),
-    pytest.param(provider_yaml(name="'has space'"), 2, "providers[0].name", ["pattern"], id="bad_provider_name"),
+    pytest.param(provider_yaml(name="'has space'"), 2, "providers[0].name", ["letters, digits"], id="bad_provider_name"),
     pytest.param(
         provider_yaml(name="twin") + "  - name: twin\n    base_url: http://127.0.0.1:10/v1\n    models: {chat: m}\n",
         5, "providers[1].name", ["duplicate provider name 'twin'", "line 2"], id="duplicate_provider_names",
@@ -295,7 +335,7 @@ def test_variable_base_url_that_is_not_http(tmp_path: Path) -> None:
     path = write(tmp_path, provider_yaml(base_url="${BASE}"))
     message = config_error(path, {"BASE": "ftp://example.com"})
     assert_names(message, path, 3, "providers[0].base_url")
-    assert "not an http(s) URL" in message
+    assert "give the API root as http:// or https:// and a host" in message
 
 
 # --- secrets stay out of messages and reprs ---------------------------------------------------

@@ -7,7 +7,7 @@ from conformance.context import CheckContext
 from conformance.registry import check
 from conformance.verdict import Outcome, skipped
 
-from .rejection import REJECTION_REASONS, judge_rejection
+from .rejection import REJECTION_REASONS, has_key, judge_rejection
 
 
 @check(
@@ -15,7 +15,7 @@ from .rejection import REJECTION_REASONS, judge_rejection
     depends_on=("base_url.v1_path",), reasons=(*REJECTION_REASONS, "skip/no_key_configured"),
 )
 async def auth_invalid_key_rejected(ctx: CheckContext) -> Outcome:
-    if not ctx.provider.api_key:
+    if not has_key(ctx):
         return skipped("no_key_configured", "not applicable: no api_key configured, so this provider is used without credentials")
-    result = await ctx.post_chat("request with a wrong Bearer key", ctx.chat_body("Say OK."), auth=Auth.WRONG)
+    result = await ctx.post_chat("request with a wrong key", ctx.chat_body("Say OK."), auth=Auth.WRONG)
     return judge_rejection(ctx, result, "a request with a wrong key")

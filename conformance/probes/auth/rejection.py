@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from conformance.client import HTTPResult
+from conformance.client import Auth, HTTPResult
 from conformance.context import CheckContext
 from conformance.judge import conformant, envelope_problem, error_body, no_answer
 from conformance.verdict import Outcome, failed, inconclusive, warned
 
 REJECTED = (401, 403)
+
+
+def has_key(ctx: CheckContext) -> bool:
+    """Whether the run sends a key at all (an api_key, and auth not `none`)."""
+    return bool(ctx.api_key) and ctx.key_scheme != Auth.NONE
 REJECTION_REASONS = (
     "pass/rejected", "fail/error_body_2xx", "fail/not_enforced", "fail/server_error", "warn/unusual_status",
     "warn/no_envelope", "error/rate_limited",

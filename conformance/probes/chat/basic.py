@@ -15,7 +15,7 @@ from ..shared import minimal_chat, reasoning_evidence, spent_on_reasoning
     reasons=("pass/valid", "fail/no_content", "warn/reasoning_spent_limit"),
 )
 async def chat_basic(ctx: CheckContext) -> Outcome:
-    completion = require_completion(ctx, await ctx.shared(minimal_chat), "minimal chat request")
+    completion = require_completion(ctx, await ctx.shared(minimal_chat), "minimal chat request", owner=True)
     finish = first_choice(completion).get("finish_reason")
     if not content_of(completion) and not message_of(completion).get("tool_calls"):
         # Reasoning models count their thinking against the limit: a short limit can leave no answer.

@@ -24,7 +24,7 @@ async def streaming_sse(ctx: CheckContext) -> Outcome:
         return failed("framing", f"SSE framing fault at line {fault.line}: {fault.message}")
     if not result.chunks:
         return failed("no_events", f"no data events in the stream{': ' + result.error if result.error else ''}")
-    if problem := chunk_problem(ctx, result):
+    if problem := chunk_problem(ctx, result, owner=True):
         return failed("bad_chunk", problem)
     if result.error:
         return inconclusive("broke_off", f"the stream broke off after {len(result.chunks)} chunks: {result.error}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conformance.client import StreamResult
 from conformance.context import CheckContext
+from conformance.judge import missing_field, tolerated_absence
 from conformance.text import excerpt
 from conformance.validate import COMPAT
 
@@ -23,19 +24,25 @@ async def usage_stream(ctx: CheckContext) -> StreamResult:
     return await ctx.stream_chat("stream with stream_options.include_usage", body)
 
 
-def chunk_problem(ctx: CheckContext, result: StreamResult) -> str | None:
-    """First chunk that is not JSON or breaks the compat chunk schema (strict issues are kept as evidence)."""
+def chunk_problem(ctx: CheckContext, result: StreamResult, *, owner: bool = False) -> str | None:
+    """First chunk that is not JSON or breaks the compat chunk schema (strict issues are kept as evidence).
+    Only the check that owns the chunk schema (``owner``: streaming.sse) also fails a field clients
+    can do without, and judges implausible values (see ``judge.completion_problem``)."""
     chunks = result.chunks
     if len(chunks) > MAX_VALIDATED_CHUNKS:
         chunks = chunks[: MAX_VALIDATED_CHUNKS - 1] + chunks[-1:]
         note = f"schema-validated {len(chunks)} of {len(result.chunks)} chunks (the first {len(chunks) - 1} and the last)"
         if note not in ctx.notes:
             ctx.note(note)
+    absent: set[str] = set()
     for chunk in chunks:
         if chunk.error:
             return f"chunk {chunk.number}: {chunk.error}: {excerpt(chunk.raw, 120)}"
-        issues = ctx.validate("chat_completion_chunk", chunk.json, where=f"chunk {chunk.number}")
-        compat = [i for i in issues if i.level == COMPAT]
+        issues = ctx.validate("chat_completion_chunk", chunk.json, where=f"chunk {chunk.number}", plausible=owner)
+        compat = [i for i in issues if i.level == COMPAT and (owner or not tolerated_absence(i))]
         if compat:
             return f"chunk {chunk.number} does not match the chunk schema: {compat[0].path}: {compat[0].message}"
+        absent.update(missing_field(i) for i in issues if i.level == COMPAT)
+    if absent and not owner:
+        ctx.note(f"chunks lack {', '.join(sorted(absent))}: clients tolerate it, and streaming.sse judges it")
     return None

@@ -1,5 +1,6 @@
-"""System role: an instruction in the system message is followed (checked with a canary word)."""
+"""Instructions: the system message, and its newer name developer, are followed (canary word)."""
 
+from .developer_role import system_developer_role
 from .role import system_role
 
-CHECKS = (system_role,)
+CHECKS = (system_role, system_developer_role)
