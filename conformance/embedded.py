@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 from .errors import ConfigError
 
 if TYPE_CHECKING:
-    from .reference import EmbeddedServer
+    from .reference.hub import ReferenceHub
 
 EMBEDDED_NAMES = ("reference",)
 
@@ -18,10 +18,15 @@ EMBEDDED_NAMES = ("reference",)
 class EmbeddedSpec:
     name: str
     deviations: frozenset[str]
+    latency_ms: float = 0.0
+    """Before each response starts (``?latency_ms=200``)."""
+    chunk_ms: float = 0.0
+    """Between the parts of a streamed body (``?chunk_ms=20``)."""
 
 
 def parse_embedded(base_url: str) -> EmbeddedSpec:
-    """``embedded:reference`` or ``embedded:reference?deviate=no_done,tool_args_object``."""
+    """``embedded:reference``, ``embedded:reference?deviate=no_done,tool_args_object``, and pacing
+    parameters ``latency_ms`` and ``chunk_ms`` (what the benchmarks use to stand in for a remote model)."""
     from .reference.flavour import KNOWN_DEVIATIONS
 
     rest = base_url.removeprefix("embedded:")
@@ -29,22 +34,34 @@ def parse_embedded(base_url: str) -> EmbeddedSpec:
     if name not in EMBEDDED_NAMES:
         raise ConfigError(f"unknown embedded provider {name!r} (known: {', '.join(EMBEDDED_NAMES)})")
     params = parse_qs(query, keep_blank_values=True)
-    unknown_params = sorted(set(params) - {"deviate"})
+    unknown_params = sorted(set(params) - {"deviate", "latency_ms", "chunk_ms"})
     if unknown_params:
-        raise ConfigError(f"unknown parameter {unknown_params[0]!r} in {base_url!r} (known: deviate)")
+        raise ConfigError(f"unknown parameter {unknown_params[0]!r} in {base_url!r} (known: deviate, latency_ms, chunk_ms)")
+    pacing = {name: _milliseconds(params, name, base_url) for name in ("latency_ms", "chunk_ms")}
     deviations = frozenset(d.strip() for v in params.get("deviate", []) for d in v.split(",") if d.strip())
     unknown = sorted(deviations - KNOWN_DEVIATIONS)
     if unknown:
         known = ", ".join(sorted(KNOWN_DEVIATIONS)) or "none yet"
         raise ConfigError(f"unknown deviation {unknown[0]!r} in {base_url!r} (known: {known})")
-    return EmbeddedSpec(name, deviations)
+    return EmbeddedSpec(name, deviations, **pacing)
 
 
-def start_embedded(base_url: str, api_key: str, models: list[str]) -> EmbeddedServer:
-    from .reference import EmbeddedServer
+def _milliseconds(params: dict[str, list[str]], name: str, base_url: str) -> float:
+    values = params.get(name)
+    if not values:
+        return 0.0
+    try:
+        value = float(values[-1])
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 60_000:
+        raise ConfigError(f"{name}={values[-1]!r} in {base_url!r} is not a number of milliseconds from 0 to 60000")
+    return value
+
+
+def serve_embedded(hub: ReferenceHub, base_url: str, api_key: str, models: list[str]) -> str:
+    """Add the provider ``base_url`` names to the run's hub; returns the URL it is served at."""
     from .reference.flavour import Flavour
 
     spec = parse_embedded(base_url)
-    server = EmbeddedServer(api_key=api_key, models=models, flavour=Flavour(spec.deviations))
-    server.start()
-    return server
+    return hub.add(api_key=api_key, models=models, flavour=Flavour(spec.deviations), latency_ms=spec.latency_ms, chunk_ms=spec.chunk_ms)

@@ -21,9 +21,10 @@ from .budget import BudgetExhausted, TokenBudget
 from .client import ProviderClient
 from .config import ProviderConfig
 from .context import CheckContext, SharedRequests
-from .embedded import start_embedded
+from .embedded import serve_embedded
 from .judge import COMMON_REASONS, Decided
 from .redact import Redactor
+from .reference.hub import ReferenceHub
 from .registry import Check
 from .repeat import combine_runs, cut_short
 from .results import CheckInfo, ProviderRun, RunResult
@@ -98,15 +99,20 @@ async def run_checks(state: RunState, progress: ProgressCallback | None = None) 
     unplanned = sorted({dep for c in state.checks + state.prerequisites for dep in c.depends_on} - planned)
     if unplanned:  # a caller's mistake: session.plan adds them (checklist.with_prerequisites)
         raise ValueError(f"prerequisite check(s) {', '.join(unplanned)} are not in the run")
-    async with asyncio.TaskGroup() as group:
-        for provider in state.providers:
-            state.provider_runs[provider.name] = _provider_run(provider, state.redactor)
-            if not provider.skipped_reason:
-                group.create_task(_run_provider(state, provider, progress))
+    hub = ReferenceHub() if any(p.embedded and not p.skipped_reason for p in state.providers) else None
+    try:
+        async with asyncio.TaskGroup() as group:
+            for provider in state.providers:
+                state.provider_runs[provider.name] = _provider_run(provider, state.redactor)
+                if not provider.skipped_reason:
+                    group.create_task(_run_provider(state, provider, progress, hub))
+    finally:
+        if hub is not None:
+            await asyncio.to_thread(hub.stop)
     return state.result()
 
 
-async def _run_provider(state: RunState, provider: ProviderConfig, progress: ProgressCallback | None) -> None:
+async def _run_provider(state: RunState, provider: ProviderConfig, progress: ProgressCallback | None, hub: ReferenceHub | None) -> None:
     reported = {c.id for c in state.checks}
     to_run = state.checks + [c for c in state.prerequisites if c.id not in reported]
     async with AsyncExitStack() as stack:
@@ -119,9 +125,8 @@ async def _run_provider(state: RunState, provider: ProviderConfig, progress: Pro
             state.redactor.add(api_key)
             redactor.add(api_key)
             provider = replace(provider, api_key=api_key)
-            server = await asyncio.to_thread(start_embedded, provider.base_url, api_key, list(provider.models.values()))
-            stack.callback(server.stop)
-            base_url = server.base_url
+            assert hub is not None
+            base_url = await asyncio.to_thread(serve_embedded, hub, provider.base_url, api_key, list(provider.models.values()))
         client = ProviderClient(
             base_url=base_url,
             api_key=api_key,

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from types import TracebackType
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from .app import DEFAULT_MODELS, create_app
 from .flavour import Flavour
@@ -27,8 +28,10 @@ class EmbeddedServer:
         api_key: str | None = None,
         models: Sequence[str] = DEFAULT_MODELS,
         flavour: Flavour = Flavour(),
+        app: ASGIApp | None = None,
     ) -> None:
-        self._app = create_app(api_key=api_key, models=models, flavour=flavour)
+        """Serves the reference app of this key, models and flavour, or ``app`` (e.g. the hub's router)."""
+        self._app = app if app is not None else create_app(api_key=api_key, models=models, flavour=flavour)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
