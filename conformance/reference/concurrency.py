@@ -23,7 +23,7 @@ from .flavour import Flavour
 
 PACE_S = 0.005
 """The pause before each event of a paced stream (streams_serialized, streams_cut_by_concurrency)."""
-BUFFERED_PACE_S = 0.01
+BUFFERED_PACE_S = 0.025
 """The time each event of a buffered_stream takes to "generate" before the whole body is written."""
 CUT_AFTER_EVENTS = 20
 """Under streams_cut_by_concurrency only streams of more events than this are cut."""

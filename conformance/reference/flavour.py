@@ -33,7 +33,7 @@ DEVIATIONS: dict[str, str] = {
     "no_done": "streams end without `data: [DONE]`",
     "ndjson_stream": "stream: true is answered as application/x-ndjson: one JSON chunk per line, no [DONE]",
     "include_usage_ignored": "stream_options.include_usage is accepted but no usage chunk is sent",
-    "buffered_stream": "streams are generated at 10 ms per event but written all at once at the end, as behind a buffering proxy",
+    "buffered_stream": "streams are generated at 25 ms per event but written all at once at the end, as behind a buffering proxy",
     "stream_error_event": 'a streamed request it refuses gets HTTP 200 with one `data: {"error": {...}}` event, then [DONE] (some vLLM and LiteLLM versions)',
     "stream_error_midway": 'streamed text breaks off after 3 content chunks with an OpenRouter-style error chunk (finish_reason "error"), then [DONE]',
     "streams_cut_by_concurrency": "streams paced at 5 ms per event; one of over 20 events is cut off (no [DONE]) when another starts, as llama-cpp-python does",
