@@ -140,12 +140,25 @@ class RateLimitAnswer:
     """The 429 itself, as evidence."""
 
 
+@dataclass(frozen=True)
+class StreamTiming:
+    """When a streamed answer's parts arrived, in seconds after its request was sent."""
+
+    first_byte_s: float
+    first_token_s: float
+    total_s: float
+    output_tokens: int | None
+    """As the stream's usage reported them, if it did."""
+
+
 @dataclass
 class ProviderStats:
     requests: int = 0
     tokens: int = 0
     rate_limited: list[RateLimitAnswer] = field(default_factory=list)
     """Every 429 met in the run, so limits.retry_after judges them without sending anything."""
+    timings: list[StreamTiming] = field(default_factory=list)
+    """Every stream that ran its course with content: the run's latency figures come from them."""
 
 
 class ProviderClient:
@@ -439,6 +452,8 @@ class ProviderClient:
             exchange.error = self.redactor.text(result.error)
         if result.stopped_early:
             exchange.error = "client closed the stream early (enough evidence)"
+        elif timing := _timing(result):
+            self.stats.timings.append(timing)
         return result
 
     @contextlib.asynccontextmanager
@@ -505,6 +520,39 @@ class ProviderClient:
     def _spend(self, tokens: int) -> None:
         self.stats.tokens += tokens
         self.budget.spend(tokens)
+
+
+def _timing(result: StreamResult) -> StreamTiming | None:
+    """The timing of a stream that ran its course and carried content; None otherwise."""
+    if result.error or result.error_body is not None or result.first_byte_s is None or result.ended_s is None:
+        return None
+    first = next((c.at_s for c in result.chunks if _carries_content(c.json)), None)
+    if first is None:
+        return None
+    tokens = next((n for c in reversed(result.chunks) if (n := _output_tokens(c.json)) is not None), None)
+    return StreamTiming(result.first_byte_s, first, result.ended_s, tokens)
+
+
+def _carries_content(document: Any) -> bool:
+    """A chat chunk with delta content, or a Responses text delta."""
+    if not isinstance(document, dict):
+        return False
+    if document.get("type") == "response.output_text.delta":
+        return bool(document.get("delta"))
+    choices = document.get("choices")
+    return any(
+        isinstance(c, dict) and isinstance(c.get("delta"), dict) and bool(c["delta"].get("content"))
+        for c in (choices if isinstance(choices, list) else [])
+    )
+
+
+def _output_tokens(document: Any) -> int | None:
+    if not isinstance(document, dict):
+        return None
+    response = document.get("response")
+    usage = (response if isinstance(response, dict) else document).get("usage")
+    count = usage.get("completion_tokens", usage.get("output_tokens")) if isinstance(usage, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else None
 
 
 def _total_tokens(document: Any) -> int | None:

@@ -23,6 +23,26 @@ class CheckInfo:
 
 
 @dataclass
+class Latency:
+    """How fast the provider answered the streams the checks sent anyway, measured at run time from
+    where the suite ran (over ``loopback`` or the ``network``): what a client there would see, not a
+    benchmark of the model (the checks' prompts are short and their replies capped)."""
+
+    measured: str
+    """``loopback`` (the provider ran on this machine) or ``network``."""
+    streams: int
+    """How many streamed answers the figures come from."""
+    first_byte_ms: tuple[float, float]
+    """Time to the response headers: (median, max)."""
+    first_token_ms: tuple[float, float]
+    """Time to the first piece of content: (median, max)."""
+    total_ms: tuple[float, float]
+    """Time to the end of the stream: (median, max)."""
+    tokens_per_s: tuple[float, float] | None = None
+    """Output tokens a second after the first one (median, max), from the streams that reported usage."""
+
+
+@dataclass
 class ProviderRun:
     """One provider's column of the matrix."""
 
@@ -34,6 +54,8 @@ class ProviderRun:
     requests: int = 0
     tokens: int = 0
     """Sum of ``usage.total_tokens`` the provider reported."""
+    latency: Latency | None = None
+    """None when no stream was answered (or in results written before latency was recorded)."""
 
 
 @dataclass
@@ -146,7 +168,7 @@ class RunResult:
             duration_s=run["duration_s"],
             interrupted=run.get("interrupted", False),
             notes=list(run.get("notes", [])),
-            providers=[ProviderRun(**p) for p in data["providers"]],
+            providers=[_provider(p) for p in data["providers"]],
             checks=[CheckInfo(**c) for c in data["checks"]],
             verdicts=[Verdict.from_dict(r) for r in data["results"]],
             sources=[RunSource(**s) for s in data.get("sources", [])],
@@ -155,3 +177,13 @@ class RunResult:
                 if data.get("comparison") else None
             ),
         )
+
+
+def _provider(data: dict[str, Any]) -> ProviderRun:
+    fields = dict(data)
+    latency = fields.pop("latency", None)
+    run = ProviderRun(**fields)
+    if latency:
+        pairs = {k: tuple(v) for k, v in latency.items() if isinstance(v, list)}
+        run.latency = Latency(**{**latency, **pairs})
+    return run

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import statistics
 import time
 import traceback
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from . import __version__
 from .budget import BudgetExhausted, TokenBudget
-from .client import ProviderClient
+from .client import ProviderClient, StreamTiming
 from .config import ProviderConfig
 from .context import CheckContext, SharedRequests
 from .embedded import serve_embedded
@@ -27,7 +29,7 @@ from .redact import Redactor
 from .reference.hub import ReferenceHub
 from .registry import Check
 from .repeat import combine_runs, cut_short
-from .results import CheckInfo, ProviderRun, RunResult
+from .results import CheckInfo, Latency, ProviderRun, RunResult
 from .verdict import Outcome, Status, Verdict
 
 ProgressCallback = Callable[["RunState", Verdict], None]
@@ -144,6 +146,7 @@ async def _run_provider(state: RunState, provider: ProviderConfig, progress: Pro
         # the provider afresh (nothing shared between runs), as a flapping CI job would.
         for round_number in range(1, state.repeat + 1):
             await _run_round(state, provider, client, to_run, tally, last=round_number == state.repeat, progress=progress)
+        state.provider_runs[provider.name].latency = latency_of(client.stats.timings, base_url)
 
 
 @dataclass
@@ -288,6 +291,29 @@ def _provider_run(provider: ProviderConfig, redactor: Redactor) -> ProviderRun:
         base_url=redactor.text(provider.base_url),
         models=dict(provider.models),
         skipped_reason=provider.skipped_reason,
+    )
+
+
+def latency_of(timings: list[StreamTiming], base_url: str) -> Latency | None:
+    """The provider's latency figures (median, max) from its streams; None without any."""
+    if not timings:
+        return None
+
+    def spread(values: list[float]) -> tuple[float, float]:
+        return round(statistics.median(values), 1), round(max(values), 1)
+
+    rates = [
+        t.output_tokens / (t.total_s - t.first_token_s)
+        for t in timings if t.output_tokens and t.output_tokens > 1 and t.total_s - t.first_token_s > 0.001
+    ]
+    host = urlsplit(base_url).hostname or ""
+    return Latency(
+        measured="loopback" if host in ("127.0.0.1", "localhost", "::1") else "network",
+        streams=len(timings),
+        first_byte_ms=spread([t.first_byte_s * 1000 for t in timings]),
+        first_token_ms=spread([t.first_token_s * 1000 for t in timings]),
+        total_ms=spread([t.total_s * 1000 for t in timings]),
+        tokens_per_s=spread(rates) if rates else None,
     )
 
 

@@ -89,6 +89,25 @@ def usage_line(result: RunResult) -> str:
     return "cost: " + ("; ".join(parts) if parts else "no requests sent")
 
 
+def latency_lines(result: RunResult) -> list[str]:
+    """One line per provider with latency figures, saying where they were measured and what they are not."""
+    lines = []
+    for p in result.providers:
+        lat = p.latency
+        if lat is None:
+            continue
+        rate = f", {lat.tokens_per_s[0]:.0f} tokens/s (max {lat.tokens_per_s[1]:.0f})" if lat.tokens_per_s else ""
+        lines.append(
+            f"latency: {one_line(p.name, 40)}: first token {lat.first_token_ms[0]:.0f} ms median (max {lat.first_token_ms[1]:.0f}), "
+            f"whole stream {lat.total_ms[0]:.0f} ms (max {lat.total_ms[1]:.0f}){rate} over {lat.streams} streams"
+        )
+    if lines:
+        where = {p.latency.measured for p in result.providers if p.latency}
+        lines.append(f"latency: measured at run time over {' and '.join(sorted(where))} from the checks' short, capped requests: "
+                     "what a client here saw, not a benchmark of the model")
+    return lines
+
+
 def key_hints(result: RunResult, providers: list[ProviderConfig]) -> list[str]:
     """One line per provider that refused the key on every request: the key itself is probably
     wrong, which a matrix full of skips would otherwise blame on the provider."""

@@ -18,6 +18,7 @@ from .common import (
     after_run,
     announce,
     key_hints,
+    latency_lines,
     positive_int,
     ready_out_dir,
     show,
@@ -78,6 +79,8 @@ def command(args: argparse.Namespace) -> ExitCode:
     gates.compare(result)
     show(result, args.out, no_color=args.no_color)
     print(usage_line(result))
+    for line in latency_lines(result):
+        print(line)
     if interrupted:
         return ExitCode.INTERRUPTED
     return ExitCode.GATE if gates.finish(result) else ExitCode.OK
