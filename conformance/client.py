@@ -24,6 +24,7 @@ from .errors import SSEError
 from .redact import Redactor
 from .retry import UNAVAILABLE_STATUSES, gave_up, should_retry, wait_before_retry
 from .settings import Settings
+from .slots import Slots
 from .sse import SSEEvent, SSEFault, SSEReader
 from .verdict import Exchange, RequestRecord, ResponseRecord
 
@@ -177,6 +178,7 @@ class ProviderClient:
         auth: str = Auth.BEARER,
         query: dict[str, str] | None = None,
         request_defaults: dict[str, Any] | None = None,
+        slots: Slots | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
@@ -194,7 +196,8 @@ class ProviderClient:
         self.request_defaults = dict(request_defaults or {})
         """Merged under every JSON body the suite sends."""
         self._extra_headers = headers
-        self._semaphore = asyncio.Semaphore(settings.max_concurrency)
+        self.slots = slots or Slots(settings.max_concurrency)
+        """Requests in flight; shared by the columns of a model sweep, and bounded across the run."""
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.timeout_s),
             follow_redirects=False,
@@ -306,6 +309,8 @@ class ProviderClient:
                     answer.error = result.error = result.exchange.error = gave_up(status, number)
                 break
             wait = wait_before_retry(number, answer.headers, self.settings)
+            if status == 429:
+                self.slots.pause(wait.seconds)
             result.exchange.error = f"HTTP {status}: sent again after {wait.seconds:g} s ({wait.reason})"
             waits.append(f"HTTP {status} (waited {wait.seconds:g} s, {wait.reason})")
             earlier.append(result.exchange)
@@ -338,7 +343,7 @@ class ProviderClient:
         content = raw_body.encode() if raw_body is not None else (json.dumps(json_body).encode() if json_body is not None else None)
         exchange = self._record_request(label, method, url, headers, raw_body if raw_body is not None else json_body)
         result = HTTPResult(exchange=exchange)
-        async with self._semaphore:
+        async with self.slots:
             started = time.perf_counter()  # after the queue: elapsed_ms is the exchange itself, not the wait for a slot
             self.budget.check()
             self.stats.requests += 1
@@ -386,7 +391,7 @@ class ProviderClient:
         result = StreamResult(exchange=exchange)
         reader = SSEReader(keep_lines=2_000)
         received = 0
-        async with self._semaphore:
+        async with self.slots:
             started = time.perf_counter()  # after the queue: elapsed_ms is the exchange itself, not the wait for a slot
             result.sent_at = started
             self.budget.check()
@@ -667,7 +672,7 @@ def _transport_classes(http: ModuleType) -> tuple[type, type]:
             self._sink.append(exchange)
             started = time.perf_counter()
             try:
-                async with client._semaphore:
+                async with client.slots:
                     # Checked once a slot is free, as for the suite's own requests: the budget may have run out meanwhile.
                     client.budget.check()
                     client.stats.requests += 1

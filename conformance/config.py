@@ -18,6 +18,7 @@ from .errors import ConfigError
 from .policy import Policy, policy_from_yaml
 from .redact import Redactor, is_secret_header
 from .settings import Settings
+from .sweep import EVERY_MODEL, ModelSweep, columns
 from .text import field_path
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -53,6 +54,11 @@ class ProviderConfig:
     """Set when the provider cannot be run (e.g. an unset key variable)."""
     policy: Policy = Policy()
     """The ``requirements:`` gate for this provider (global block plus its own)."""
+    group: str | None = None
+    """The providers.yaml entry this column is one model of (``models.chat`` a list or ``"*"``);
+    None for a provider that is a column of its own. A group's columns share its request slots."""
+    sweep: ModelSweep | None = None
+    """``models.chat: "*"``: the runner replaces this provider by a column per listed model."""
 
     def secrets(self) -> list[str]:
         """What must never be written or printed: the key, and header or query values whose names say
@@ -125,7 +131,9 @@ def load_config(path: Path, environ: dict[str, str] | None = None, *, file_optio
         seen[name] = lines.get(where + ("name",), 0)
         provider = _provider(path, raw, where, lines, env, base_settings)
         policy = policy_from_yaml(base_policy, raw.get("requirements"), where + ("requirements",), str(path), line_of)
-        providers.append(replace(provider, policy=policy))
+        provider = replace(provider, policy=policy)
+        chat = raw["models"]["chat"]
+        providers.extend(columns(provider, chat) if isinstance(chat, list) else [provider])
     return Config(path=path, providers=providers, settings=base_settings, policy=base_policy)
 
 
@@ -224,7 +232,8 @@ def _provider(
     return ProviderConfig(
         name=raw["name"],
         base_url=base,
-        models=dict(raw["models"]),
+        models={role: model for role, model in raw["models"].items() if role not in ("match", "limit") and isinstance(model, str)},
+        sweep=_sweep(path, raw["models"], where + ("models",), lines),
         api_key=api_key or None,
         headers=headers,
         auth=auth,
@@ -234,6 +243,20 @@ def _provider(
         settings=base_settings.merged(overrides),
         skipped_reason=skipped,
     )
+
+
+def _sweep(path: Path, models: dict[str, Any], where: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> ModelSweep | None:
+    """``chat: "*"`` with its optional ``match`` and ``limit``; those two mean nothing without it."""
+    if models["chat"] == EVERY_MODEL:
+        return ModelSweep(match=models.get("match"), limit=models.get("limit"))
+    for narrowing in ("match", "limit"):
+        if narrowing in models:
+            at = where + (narrowing,)
+            raise ConfigError(
+                f'{path}:{lines.get(at, "?")}: {_dotted(at)}: only applies with chat: "*" (every model GET /models lists); '
+                "with a model id or a list of them there is nothing to narrow"
+            )
+    return None
 
 
 def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
@@ -302,11 +325,13 @@ def _describe_schema_error(
     # The offending value may be a secret-bearing string (or a list/mapping holding one):
     # describe the rule it breaks, not its content.
     unsafe = isinstance(error.instance, str) or (isinstance(error.instance, list | dict) and bool(error.instance))
-    return f"{path}:{line}: {field_name}: {_safe(error) if unsafe else error.message}"
+    in_words = (str(where[-1]) if where else "", str(error.validator)) in _IN_WORDS
+    return f"{path}:{line}: {field_name}: {_safe(error) if unsafe or in_words else error.message}"
 
 
 _IN_WORDS: dict[tuple[str, str], str] = {
     ("name", "pattern"): "a provider name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+    ("chat", "oneOf"): 'models.chat is a model id, a list of distinct model ids, or "*" for every model GET /models lists',
 }
 """What a rule means, for the rules whose schema form (a regex) says nothing to a user."""
 
@@ -324,8 +349,9 @@ def select_providers(config: Config, names: list[str], option: str = "--provider
 
     if not names:
         return list(config.providers)
-    known = {p.name for p in config.providers}
+    known = {p.name for p in config.providers} | {p.group for p in config.providers if p.group}
     unknown = [n for n in names if n not in known]
     if unknown:
         raise UsageError(f"{option} {unknown[0]!r} is not in {config.path} (known: {', '.join(sorted(known))})")
-    return [p for p in config.providers if p.name in names]
+    # A provider of several models is chosen whole by its own name, or one column by provider/model.
+    return [p for p in config.providers if p.name in names or p.group in names]

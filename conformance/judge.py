@@ -48,6 +48,7 @@ RUNNER_REASONS: dict[str, str] = {
     "error/budget": "--max-tokens-total ran out before the check was judged",
     "error/interrupted": "Ctrl-C before the check finished",
     "warn/flaky": "with --repeat N: worked in some runs only",
+    "error/model_sweep": 'models.chat is "*" and GET /models could not be read, or listed no model matching models.match',
 }
 """Codes the runner gives a check it could not (or did not) run, and ``--repeat``'s flaky verdict."""
 

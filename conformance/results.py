@@ -56,6 +56,9 @@ class ProviderRun:
     """Sum of ``usage.total_tokens`` the provider reported."""
     latency: Latency | None = None
     """None when no stream was answered (or in results written before latency was recorded)."""
+    group: str | None = None
+    """The providers.yaml entry this column is one model of (a model list or sweep); None for a
+    provider that is its own column (and in results written before sweeps)."""
 
 
 @dataclass

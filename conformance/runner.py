@@ -30,7 +30,9 @@ from .reference.hub import ReferenceHub
 from .registry import Check
 from .repeat import combine_runs, cut_short
 from .results import CheckInfo, Latency, ProviderRun, RunResult
-from .verdict import Outcome, Status, Verdict
+from .slots import Slots, run_bound
+from .sweep import MODELS_PATH, ModelSweep, SweepFailed, chosen, columns, listed_ids
+from .verdict import Exchange, Outcome, Status, Verdict
 
 ProgressCallback = Callable[["RunState", Verdict], None]
 _DEPENDENCY_OK = frozenset({Status.PASS, Status.WARN})
@@ -102,34 +104,48 @@ async def run_checks(state: RunState, progress: ProgressCallback | None = None) 
     if unplanned:  # a caller's mistake: session.plan adds them (checklist.with_prerequisites)
         raise ValueError(f"prerequisite check(s) {', '.join(unplanned)} are not in the run")
     hub = ReferenceHub() if any(p.embedded and not p.skipped_reason for p in state.providers) else None
+    run_slots = asyncio.Semaphore(run_bound())
     try:
         async with asyncio.TaskGroup() as group:
             for provider in state.providers:
                 state.provider_runs[provider.name] = _provider_run(provider, state.redactor)
-                if not provider.skipped_reason:
-                    group.create_task(_run_provider(state, provider, progress, hub))
+            for members in _groups(state.providers):
+                if not members[0].skipped_reason:
+                    group.create_task(_run_group(state, members, progress, hub, run_slots))
     finally:
         if hub is not None:
             await asyncio.to_thread(hub.stop)
     return state.result()
 
 
-async def _run_provider(state: RunState, provider: ProviderConfig, progress: ProgressCallback | None, hub: ReferenceHub | None) -> None:
-    reported = {c.id for c in state.checks}
-    to_run = state.checks + [c for c in state.prerequisites if c.id not in reported]
-    async with AsyncExitStack() as stack:
-        base_url, api_key = provider.base_url, provider.api_key
-        # This provider's own secrets only: it can echo nothing else (it was sent nothing else), and a
-        # pattern of every provider's keys would make each redaction slower as providers are added.
-        redactor = Redactor(provider.secrets())
-        if provider.embedded:
-            api_key = api_key or "sk-" + secrets.token_hex(24)  # no word in it, so redaction cannot mask "reference-chat"
-            state.redactor.add(api_key)
-            redactor.add(api_key)
-            provider = replace(provider, api_key=api_key)
-            assert hub is not None
-            base_url = await asyncio.to_thread(serve_embedded, hub, provider.base_url, api_key, list(provider.models.values()))
-        client = ProviderClient(
+def _groups(providers: list[ProviderConfig]) -> list[list[ProviderConfig]]:
+    """Providers that share request slots: the columns of one providers.yaml entry."""
+    groups: dict[str, list[ProviderConfig]] = {}
+    for provider in providers:
+        groups.setdefault(provider.group or provider.name, []).append(provider)
+    return list(groups.values())
+
+
+async def _run_group(
+    state: RunState, members: list[ProviderConfig], progress: ProgressCallback | None, hub: ReferenceHub | None, run_slots: asyncio.Semaphore,
+) -> None:
+    """One providers.yaml entry: its column, or a column per model, side by side on shared slots."""
+    first = members[0]
+    # This provider's own secrets only: it can echo nothing else (it was sent nothing else), and a
+    # pattern of every provider's keys would make each redaction slower as providers are added.
+    redactor = Redactor(first.secrets())
+    base_url, api_key = first.base_url, first.api_key
+    if first.embedded:
+        api_key = api_key or "sk-" + secrets.token_hex(24)  # no word in it, so redaction cannot mask "reference-chat"
+        state.redactor.add(api_key)
+        redactor.add(api_key)
+        served = sorted({m for p in members for m in p.models.values()})
+        assert hub is not None
+        base_url = await asyncio.to_thread(serve_embedded, hub, first.base_url, api_key, served)
+    slots = Slots(first.settings.max_concurrency, run_slots)
+
+    def client_for(provider: ProviderConfig) -> ProviderClient:
+        return ProviderClient(
             base_url=base_url,
             api_key=api_key,
             headers=provider.headers,
@@ -139,14 +155,73 @@ async def _run_provider(state: RunState, provider: ProviderConfig, progress: Pro
             auth=provider.auth,
             query=provider.query,
             request_defaults=provider.request_defaults,
+            slots=slots,
         )
-        stack.push_async_callback(client.aclose)
-        tally = _Tally()
-        # Repeated runs go one after the other against the same server and client: a check meets
-        # the provider afresh (nothing shared between runs), as a flapping CI job would.
-        for round_number in range(1, state.repeat + 1):
-            await _run_round(state, provider, client, to_run, tally, last=round_number == state.repeat, progress=progress)
-        state.provider_runs[provider.name].latency = latency_of(client.stats.timings, base_url)
+
+    async with AsyncExitStack() as stack:
+        clients = [client_for(p) for p in members]
+        for client in clients:
+            stack.push_async_callback(client.aclose)
+        if first.sweep is not None:
+            # The listing is sent by the first column's client, and counted in its requests.
+            try:
+                members = await _swept(state, first, first.sweep, clients[0])
+            except _Unswept as failed:
+                state.provider_runs[first.name].requests = clients[0].stats.requests
+                _report(state, progress, [failed.verdict(c.id, first.name) for c in state.checks])
+                return
+            clients += [client_for(p) for p in members[1:]]
+            for client in clients[1:]:
+                stack.push_async_callback(client.aclose)
+        async with asyncio.TaskGroup() as group:
+            for provider, client in zip(members, clients, strict=True):
+                group.create_task(_run_provider(state, replace(provider, api_key=api_key), client, progress))
+
+
+class _Unswept(Exception):
+    def __init__(self, summary: str, exchange: Exchange | None) -> None:
+        super().__init__(summary)
+        self.summary, self.exchange = summary, exchange
+
+    def verdict(self, check_id: str, provider: str) -> Verdict:
+        return Verdict(check_id, provider, Status.ERROR, self.summary, exchanges=[self.exchange] if self.exchange else [], reason="model_sweep")
+
+
+async def _swept(state: RunState, provider: ProviderConfig, sweep: ModelSweep, client: ProviderClient) -> list[ProviderConfig]:
+    """The columns of a ``models.chat: "*"`` provider, in its place in the run."""
+    listing = await client.send("model sweep: GET /models", "GET", MODELS_PATH)
+    why = f"not run: models.chat is \"*\" ({sweep.describe()}), but GET {client.redactor.text(client.url(MODELS_PATH))}"
+    if listing.error or not listing.ok:
+        raise _Unswept(f"{why} answered {listing.error or f'HTTP {listing.status}'}", listing.exchange)
+    try:
+        models = chosen(sweep, listed_ids(listing.json))
+    except SweepFailed as exc:
+        raise _Unswept(f"{why} {exc}", listing.exchange) from None
+    swept = columns(provider, models)
+    at = state.providers.index(provider)
+    state.providers[at : at + 1] = swept
+    del state.provider_runs[provider.name]
+    for column in swept:
+        state.provider_runs[column.name] = _provider_run(column, state.redactor)
+    return swept
+
+
+def _report(state: RunState, progress: ProgressCallback | None, verdicts: list[Verdict]) -> None:
+    for verdict in verdicts:
+        state.verdicts.append(verdict)
+        if progress:
+            progress(state, verdict)
+
+
+async def _run_provider(state: RunState, provider: ProviderConfig, client: ProviderClient, progress: ProgressCallback | None) -> None:
+    reported = {c.id for c in state.checks}
+    to_run = state.checks + [c for c in state.prerequisites if c.id not in reported]
+    tally = _Tally()
+    # Repeated runs go one after the other against the same server and client: a check meets
+    # the provider afresh (nothing shared between runs), as a flapping CI job would.
+    for round_number in range(1, state.repeat + 1):
+        await _run_round(state, provider, client, to_run, tally, last=round_number == state.repeat, progress=progress)
+    state.provider_runs[provider.name].latency = latency_of(client.stats.timings, client.base_url)
 
 
 @dataclass
@@ -291,6 +366,7 @@ def _provider_run(provider: ProviderConfig, redactor: Redactor) -> ProviderRun:
         base_url=redactor.text(provider.base_url),
         models=dict(provider.models),
         skipped_reason=provider.skipped_reason,
+        group=provider.group,
     )
 
 

@@ -16,7 +16,7 @@ from ..report import write_reports
 from ..report.terminal import render_terminal_matrix
 from ..results import RunResult
 from ..runner import RunState
-from ..text import one_line
+from ..text import one_line, plural
 from ..verdict import Verdict
 
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -83,9 +83,12 @@ def show(result: RunResult, out: Path, *, no_color: bool) -> None:
 def usage_line(result: RunResult) -> str:
     """Requests and tokens per provider (tokens as the providers' ``usage`` reported them)."""
     ran = [p for p in result.providers if not p.skipped_reason]
-    parts = [f"{one_line(p.name, 40)} {p.requests} requests, {p.tokens} tokens" for p in ran]
+    def cost(requests: int, tokens: int) -> str:
+        return f"{plural(requests, 'request')}, {plural(tokens, 'token')}"
+
+    parts = [f"{one_line(p.name, 40)} {cost(p.requests, p.tokens)}" for p in ran]
     if len(ran) > 1:
-        parts.append(f"total {sum(p.requests for p in ran)} requests, {sum(p.tokens for p in ran)} tokens")
+        parts.append(f"total {cost(sum(p.requests for p in ran), sum(p.tokens for p in ran))}")
     return "cost: " + ("; ".join(parts) if parts else "no requests sent")
 
 
