@@ -149,6 +149,12 @@ class ConformanceRun:
             check_ids = [c.id for c in select_checks(checks, option="--conformance-check")]
         except (ConfigError, UsageError) as exc:
             raise pytest.UsageError(f"conformance: {exc}") from None
+        if swept := [p.name for p in session.providers if p.sweep is not None]:
+            raise pytest.UsageError(
+                f'conformance: {path}: provider {swept[0]!r} has models.chat "*", which is read from GET /models when the run '
+                "starts, after pytest has collected its tests: list the models (models.chat: [a, b]) for a test per model, "
+                "or use `conformance run` for the sweep"
+            )
         return cls(session, check_ids, Path(out) if out else None)
 
     def make_nodes(self, session: pytest.Session) -> list[ProviderNode]:

@@ -181,3 +181,18 @@ def test_without_the_option_the_plugin_adds_nothing(pytester: pytest.Pytester, r
     reprec = pytester.inline_run("-p", "no:cacheprovider")
     assert outcomes(reprec) == {"test_without_the_option_the_plugin_adds_nothing.py::test_own": "passed"}
     assert runs == []
+
+
+def test_a_list_of_models_is_a_test_per_model(pytester: pytest.Pytester, runs) -> None:
+    pytester.makefile(".yaml", providers="providers:\n  - name: gw\n    base_url: embedded:reference\n"
+                      "    models: {chat: [reference-chat, reference-vision]}\n")
+    reprec = pytester.inline_run("--conformance-providers", "providers.yaml", "--conformance-check", "chat.basic", "-p", "no:cacheprovider")
+    assert outcomes(reprec) == {"gw/reference-chat::chat.basic": "passed", "gw/reference-vision::chat.basic": "passed"}
+    assert runs == [(["gw/reference-chat", "gw/reference-vision"], ["chat.basic"])]
+
+
+def test_a_sweep_is_a_usage_error_that_says_what_to_do(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", providers='providers:\n  - name: gw\n    base_url: embedded:reference?models=3\n    models: {chat: "*"}\n')
+    result = pytester.runpytest("--conformance-providers", "providers.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*provider 'gw' has models.chat \"*\"*list the models (models.chat: *) for a test per model*"])
