@@ -18,7 +18,7 @@ from .errors import ConfigError
 from .policy import Policy, policy_from_yaml
 from .redact import Redactor, is_secret_header
 from .settings import Settings
-from .sweep import EVERY_MODEL, ModelSweep, columns
+from .sweep import EVERY_MODEL, ModelSweep, column_name
 from .text import field_path
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -69,6 +69,13 @@ class ProviderConfig:
     @property
     def embedded(self) -> bool:
         return self.base_url.startswith(EMBEDDED_PREFIX)
+
+    def columns(self, models: list[str]) -> list[ProviderConfig]:
+        """One provider per model, named ``provider/model``, each with that model as models.chat."""
+        return [
+            replace(self, name=column_name(self.name, m), models={**self.models, "chat": m}, sweep=None, group=self.name)
+            for m in models
+        ]
 
     def __repr__(self) -> str:  # keeps the key out of tracebacks and debug prints
         return f"ProviderConfig(name={self.name!r}, base_url={self.base_url!r}, models={self.models!r})"
@@ -133,7 +140,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None, *, file_optio
         policy = policy_from_yaml(base_policy, raw.get("requirements"), where + ("requirements",), str(path), line_of)
         provider = replace(provider, policy=policy)
         chat = raw["models"]["chat"]
-        providers.extend(columns(provider, chat) if isinstance(chat, list) else [provider])
+        providers.extend(provider.columns(chat) if isinstance(chat, list) else [provider])
     return Config(path=path, providers=providers, settings=base_settings, policy=base_policy)
 
 

@@ -151,7 +151,7 @@ class RunResult:
                 "interrupted": self.interrupted,
                 "notes": list(self.notes),
             },
-            "providers": [asdict(p) for p in self.providers],
+            "providers": [_provider_dict(p) for p in self.providers],
             "checks": [asdict(c) for c in self.checks],
             "results": [v.to_dict() for v in self.verdicts],
         }
@@ -180,6 +180,13 @@ class RunResult:
                 if data.get("comparison") else None
             ),
         )
+
+
+def _provider_dict(run: ProviderRun) -> dict[str, Any]:
+    data = asdict(run)
+    if data["latency"]:  # (median, max) pairs as JSON has them, so a loaded file compares equal to its dict
+        data["latency"] = {k: list(v) if isinstance(v, tuple) else v for k, v in data["latency"].items()}
+    return data
 
 
 def _provider(data: dict[str, Any]) -> ProviderRun:

@@ -31,7 +31,7 @@ from .registry import Check
 from .repeat import combine_runs, cut_short
 from .results import CheckInfo, Latency, ProviderRun, RunResult
 from .slots import Slots, run_bound
-from .sweep import MODELS_PATH, ModelSweep, SweepFailed, chosen, columns, listed_ids
+from .sweep import MODELS_PATH, ModelSweep, SweepFailed, chosen, listed_ids
 from .verdict import Exchange, Outcome, Status, Verdict
 
 ProgressCallback = Callable[["RunState", Verdict], None]
@@ -197,7 +197,7 @@ async def _swept(state: RunState, provider: ProviderConfig, sweep: ModelSweep, c
         models = chosen(sweep, listed_ids(listing.json))
     except SweepFailed as exc:
         raise _Unswept(f"{why} {exc}", listing.exchange) from None
-    swept = columns(provider, models)
+    swept = provider.columns(models)
     at = state.providers.index(provider)
     state.providers[at : at + 1] = swept
     del state.provider_runs[provider.name]

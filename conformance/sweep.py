@@ -9,12 +9,9 @@ a sweep of 40 models puts no more load on a gateway than one model would.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .config import ProviderConfig
+from typing import Any
 
 EVERY_MODEL = "*"
 MODELS_PATH = "/models"
@@ -59,11 +56,3 @@ def chosen(sweep: ModelSweep, listed: list[str]) -> list[str]:
 
 def column_name(provider: str, model: str) -> str:
     return f"{provider}/{model}"
-
-
-def columns(provider: ProviderConfig, models: list[str]) -> list[ProviderConfig]:
-    """One provider per model, named ``provider/model``, each with that model as models.chat."""
-    return [
-        replace(provider, name=column_name(provider.name, m), models={**provider.models, "chat": m}, sweep=None, group=provider.name)
-        for m in models
-    ]
