@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 
 import uvicorn
-
 from starlette.types import ASGIApp
 
 from .app import create_app
-from .pacing import Paced
 from .flavour import Flavour, describe_deviations
+from .pacing import Paced
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -127,7 +127,7 @@ def create_app(
         headers = _completion_headers(started)
         if parsed.chat.stream:
             stream_headers = {**headers, "cache-control": "no-cache"}
-            return StreamingResponse(responses.sse_frames(body), media_type="text/event-stream", headers=stream_headers)
+            return StreamingResponse(responses.sse_frames(body, flavour), media_type="text/event-stream", headers=stream_headers)
         return JSONResponse(body, headers=headers)
 
     async def routing_error(request: Request, exc: Exception) -> Response:
@@ -145,11 +145,12 @@ def create_app(
         Route(f"{prefix}/models", list_models, methods=["GET"]),
         Route(f"{prefix}/models/{{model_id}}", retrieve_model, methods=["GET"]),
     ]
+    responses_routes = [Route(f"{prefix}/responses", create_response, methods=["POST"])] if responses.served(flavour) else []
     app = Starlette(
         routes=[
             *model_routes,
             Route(f"{prefix}/chat/completions", chat_completions, methods=["POST"]),
-            Route(f"{prefix}/responses", create_response, methods=["POST"]),
+            *responses_routes,
         ],
         middleware=middleware,
         exception_handlers={HTTPException: routing_error},

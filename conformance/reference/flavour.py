@@ -82,6 +82,13 @@ DEVIATIONS: dict[str, str] = {
     "image_rejected": "an image_url part gets 400 'Image input is not supported by this model'",
     "image_500": "an image_url part gets HTTP 500",
     "image_dropped": "image parts are silently dropped (not counted as prompt tokens, the answer ignores them)",
+    # The Responses API (POST /responses).
+    "responses_absent": "no /responses route: POST /responses answers 404 like an unknown path, as llama-cpp-python and other chat-only servers",
+    "responses_no_event_lines": "streamed Responses events have `data:` lines only, no `event:`, as gateways reusing their chat SSE writer",
+    "responses_no_completed": "a Responses stream ends after its last output event, no response.completed/.incomplete (closed normally), as filtering proxies",
+    "responses_no_call_id": "function_call output items (plain and streamed) lack `call_id`, as chat-to-Responses translators that drop the id",
+    "responses_max_output_ignored": "max_output_tokens is accepted and echoed, not applied (completed, full text), as shims without it (old Llama Stack)",
+    "responses_previous_ignored": "previous_response_id is accepted but its conversation not prepended (input_tokens: new input only), as mlx-vlm's /responses",
     # Legal but unusual: a conformant client must accept these.
     "sse_no_space": "legal: `data:{...}` without the space after the colon",
     "sse_crlf": "legal: CRLF line endings in the stream",

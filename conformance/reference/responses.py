@@ -6,6 +6,10 @@ stored conversation of ``previous_response_id``, then the input items), so the s
 canary, counting and tool prompts behave the same on both endpoints.
 
 Error ``param`` values use the Responses API's path style, ``input[0].content[1].type``.
+
+The ``responses_*`` deviations of :mod:`.flavour` are implemented here: the route itself
+(:func:`served`), the parsing (ignored limit and continuation), the output items (no call_id)
+and the stream's framing and end.
 """
 
 from __future__ import annotations
@@ -85,6 +89,13 @@ class ResponsesRequest:
     metadata: dict[str, str]
     previous_response_id: str | None
     store: bool
+    max_output_tokens: int | None = None
+    """The limit as asked, for the echo: under ``responses_max_output_ignored`` the model never sees it."""
+
+
+def served(flavour: Flavour = Flavour()) -> bool:
+    """Whether this flavour serves ``POST /responses`` at all (``responses_absent``: no route)."""
+    return not flavour.has("responses_absent")
 
 
 class ResponseStore:
@@ -135,7 +146,8 @@ def parse_responses_request(
     raw_input = _required(payload, "input")
     if model_id not in models and not flavour.has("unknown_model_200"):
         raise model_not_found(model_id)
-    previous = _previous_conversation(store, previous_id)
+    # responses_previous_ignored: the id is taken (even an unknown one) but never looked up.
+    previous = () if flavour.has("responses_previous_ignored") else _previous_conversation(store, previous_id)
     history = (*previous, *_input_messages(raw_input, _call_ids(previous)))
     preamble = (Message("developer", instructions),) if instructions else ()
     chat = ChatRequest(
@@ -144,7 +156,7 @@ def parse_responses_request(
         tools=tools,
         tool_choice=tool_choice,
         parallel_tool_calls=parallel_tool_calls,
-        token_limit=token_limit,
+        token_limit=None if flavour.has("responses_max_output_ignored") else token_limit,
         stream=stream,
         temperature=1.0 if temperature is None else temperature,
     )
@@ -159,6 +171,7 @@ def parse_responses_request(
         metadata=metadata,
         previous_response_id=previous_id,
         store=keep,
+        max_output_tokens=token_limit,
     )
 
 
@@ -370,10 +383,10 @@ def create_response(
         "error": None,
         "incomplete_details": {"reason": "max_output_tokens"} if incomplete else None,
         "instructions": request.instructions,
-        "max_output_tokens": request.chat.token_limit,
+        "max_output_tokens": request.max_output_tokens,
         "max_tool_calls": None,
         "model": request.chat.model,
-        "output": _output_items(result, incomplete),
+        "output": _output_items(result, incomplete, flavour),
         "parallel_tool_calls": request.chat.parallel_tool_calls,
         "previous_response_id": request.previous_response_id,
         "reasoning": {"effort": None, "summary": None},
@@ -394,9 +407,9 @@ def create_response(
     return body
 
 
-def _output_items(result: model.Reply, incomplete: bool) -> list[dict[str, Any]]:
+def _output_items(result: model.Reply, incomplete: bool, flavour: Flavour) -> list[dict[str, Any]]:
     if result.tool_calls:
-        return [
+        calls = [
             {
                 "id": f"fc_{secrets.token_hex(24)}",
                 "type": "function_call",
@@ -407,6 +420,10 @@ def _output_items(result: model.Reply, incomplete: bool) -> list[dict[str, Any]]
             }
             for call in result.tool_calls
         ]
+        if flavour.has("responses_no_call_id"):
+            # The stored conversation keeps the ids; only the client never learns them.
+            calls = [{key: value for key, value in item.items() if key != "call_id"} for item in calls]
+        return calls
     text = {"type": "output_text", "text": result.content or "", "annotations": [], "logprobs": []}
     return [
         {
@@ -439,17 +456,23 @@ def _usage(result: model.Reply) -> dict[str, Any]:
 # --- the event stream -----------------------------------------------------------------------
 
 
-def stream_events(response: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every event of the stream that produces ``response``, in the documented order, numbered from 0."""
-    for number, event in enumerate(_unnumbered_events(response)):
+def stream_events(response: dict[str, Any], flavour: Flavour = Flavour()) -> Iterator[dict[str, Any]]:
+    """Every event of the stream that produces ``response``, in the documented order, numbered from 0
+    (``responses_no_completed``: without the final response.completed / response.incomplete)."""
+    events = _unnumbered_events(response)
+    if flavour.has("responses_no_completed"):
+        events = (event for event in events if event["type"] not in ("response.completed", "response.incomplete"))
+    for number, event in enumerate(events):
         yield {**event, "sequence_number": number}
 
 
-async def sse_frames(response: dict[str, Any]) -> AsyncIterator[str]:
-    """The response body: one ``event:``/``data:`` frame per event, and no ``[DONE]`` after the last."""
-    for event in stream_events(response):
+async def sse_frames(response: dict[str, Any], flavour: Flavour = Flavour()) -> AsyncIterator[str]:
+    """The response body: one ``event:``/``data:`` frame per event (``responses_no_event_lines``:
+    ``data:`` only), and no ``[DONE]`` after the last."""
+    named = not flavour.has("responses_no_event_lines")
+    for event in stream_events(response, flavour):
         payload = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
-        yield f"event: {event['type']}\ndata: {payload}\n\n"
+        yield (f"event: {event['type']}\n" if named else "") + f"data: {payload}\n\n"
 
 
 def _unnumbered_events(response: dict[str, Any]) -> Iterator[dict[str, Any]]:

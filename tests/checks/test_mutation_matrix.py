@@ -184,6 +184,19 @@ DEVIANT: dict[str, dict[str, Expectation]] = {
     "json_fenced": {"structured.json_object": "warn/fenced", "structured.json_schema": "warn/fenced"},
     "json_schema_rejected": {"structured.json_schema": "unsupported/clean_4xx"},
     "rate_limited_no_retry_after": {"limits.retry_after": "warn/no_hint"},
+    "responses_absent": {
+        "responses.basic": "unsupported/no_responses_api",
+        **{c: "skip/prerequisite" for c in (
+            "responses.instructions", "responses.streaming", "responses.max_output_tokens", "responses.tools",
+            "responses.previous_response_id", "responses.errors", "sdk.responses",
+        )},
+    },
+    "responses_no_event_lines": {"responses.streaming": "warn/no_event_lines"},
+    "responses_no_completed": {"responses.streaming": "fail/no_completed", "sdk.responses": "fail/sdk_raised"},
+    # The compat schema requires call_id, so its absence fails there (no_call_id is an empty one).
+    "responses_no_call_id": {"responses.tools": "fail/schema"},
+    "responses_max_output_ignored": {"responses.max_output_tokens": "fail/ignored"},
+    "responses_previous_ignored": {"responses.previous_response_id": "fail/ignored"},
     # Tolerated: clients ignore Azure's prompt-filter chunk, the spec does not allow its empty object.
     "azure_filter_preamble": {check: "warn/strict_schema" for check in VALIDATE_CHUNKS},
 }
@@ -209,6 +222,7 @@ SCHEMA_EVIDENCE: dict[str, tuple[str, str]] = {
     "tool_args_object": ("compat", ".function.arguments"),
     "models_bare_array": ("compat", "$"),
     "azure_filter_preamble": ("strict", "$.object"),
+    "responses_no_call_id": ("compat", "$.output[0]"),  # the item that lacks its required call_id
 }
 """For flavours caught by a schema: the level and (the end of) the JSON path every schema-judged
 verdict of the row must carry in its evidence, so a verdict right only by accident still fails."""

@@ -33,7 +33,7 @@ from conformance.png import solid_png
 from conformance.reference import DEFAULT_MODELS
 from conformance.reference.requests import Message
 from conformance.reference.responses import ResponseStore
-from tests.support.reference import REFERENCE_KEY
+from tests.support.reference import REFERENCE_KEY, ReferenceServers
 
 KEY = REFERENCE_KEY
 MODEL = DEFAULT_MODELS[0]
@@ -487,3 +487,114 @@ def test_sdk_stream_helper_with_a_strict_tool(reference_sdk: openai.OpenAI) -> N
     (call,) = final.output
     assert call.type == "function_call" and argument_snapshots[-1] == call.arguments
     assert call.parsed_arguments == {"city": "Paris"}
+
+
+# --- the responses_* deviations, one test_<deviation> each (see tests/reference/test_flavours.py) ---
+
+
+def test_responses_absent(reference_servers: ReferenceServers) -> None:
+    http = reference_servers.client("responses_absent")
+    message = assert_envelope(create(http, input="hi"), 404, None, None)
+    assert message == "Invalid URL (POST /v1/responses)"
+    # Exactly what an unknown path gets: no route, so no 405 for GET and no validation of the body.
+    assert assert_envelope(http.post("/v1/nothing", json={"model": MODEL, "input": "hi"}, headers=AUTH), 404, None, None) == (
+        "Invalid URL (POST /v1/nothing)"
+    )
+    assert assert_envelope(http.get("/v1/responses", headers=AUTH), 404, None, None) == "Invalid URL (GET /v1/responses)"
+    assert_envelope(http.post("/v1/responses", content=b"{oops", headers=AUTH), 404, None, None)
+    # The key is still checked first, as on every /v1 path, and chat completions are served.
+    assert_envelope(http.post("/v1/responses", json={"model": MODEL, "input": "hi"}), 401, None, None)
+    chat = http.post("/v1/chat/completions", json={"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}, headers=AUTH)
+    assert chat.status_code == 200 and chat.json()["choices"][0]["message"]["content"] == "Hello! You said: hi"
+
+
+def test_responses_no_event_lines(reference_servers: ReferenceServers) -> None:
+    http = reference_servers.client("responses_no_event_lines")
+    response = create(http, input="Count from 1 to 5", stream=True)
+    assert response.status_code == 200 and response.headers["content-type"] == "text/event-stream; charset=utf-8"
+    frames = response.text.split("\n\n")
+    assert frames[-1] == "" and "event:" not in response.text and "[DONE]" not in response.text
+    assert all(frame.startswith("data: {") and "\n" not in frame for frame in frames[:-1])
+    data = [json.loads(frame.removeprefix("data: ")) for frame in frames[:-1]]
+    # Otherwise the plain server's stream: the same events, numbered, valid, ending at response.completed.
+    plain = streamed(reference_servers.client(), input="Count from 1 to 5")
+    assert [d["type"] for d in data] == [d["type"] for d in plain]
+    assert [d["sequence_number"] for d in data] == list(range(len(data)))
+    assert all(schema_errors("response_stream_event", d) == [] for d in data)
+    assert data[-1]["type"] == "response.completed" and output_text(data[-1]["response"]) == "1 2 3 4 5"
+    # The official SDK reads the type from the data, so it still assembles the stream.
+    with reference_servers.sdk("responses_no_event_lines").responses.stream(model=MODEL, input="Count from 1 to 4") as stream:
+        final = stream.get_final_response()
+    assert final.output_text == "1 2 3 4"
+
+
+def test_responses_no_completed(reference_servers: ReferenceServers) -> None:
+    http = reference_servers.client("responses_no_completed")
+    data = [event for _, event in events(create(http, input="Count from 1 to 5", stream=True))]
+    plain = streamed(reference_servers.client(), input="Count from 1 to 5")
+    assert [d["type"] for d in data] == [d["type"] for d in plain[:-1]] and plain[-1]["type"] == "response.completed"
+    assert data[-1]["type"] == "response.output_item.done" and data[-1]["item"]["content"][0]["text"] == "1 2 3 4 5"
+    assert [d["sequence_number"] for d in data] == list(range(len(data)))
+    # A cut reply loses its response.incomplete the same way.
+    cut = [event for _, event in events(create(http, input="Count from 1 to 100", max_output_tokens=16, stream=True))]
+    assert cut[-1]["type"] == "response.output_item.done" and cut[-1]["item"]["status"] == "incomplete"
+    assert not {"response.completed", "response.incomplete"} & {d["type"] for d in cut}
+    # Unstreamed responses are whole.
+    assert created(http, input="hi")["status"] == "completed"
+    with (
+        pytest.raises(RuntimeError, match=r"Didn't receive a `response.completed` event"),
+        reference_servers.sdk("responses_no_completed").responses.stream(model=MODEL, input="hi") as stream,
+    ):
+        stream.get_final_response()
+
+
+def test_responses_no_call_id(reference_servers: ReferenceServers) -> None:
+    http = reference_servers.client("responses_no_call_id")
+    response = create(http, input=WEATHER_PROMPT, tools=[WEATHER_TOOL], tool_choice="required")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # The only defect: call_id is required at both schema levels.
+    assert schema_errors("response", body) == [f"{level}: ['output', 0]: 'call_id' is a required property" for level in LEVELS]
+    (call,) = body["output"]
+    assert call.keys() == {"id", "type", "status", "name", "arguments"} and call["type"] == "function_call"
+    assert json.loads(call["arguments"]) == {"city": "Paris"}
+    data = [event for _, event in events(create(http, input=WEATHER_PROMPT, tools=[WEATHER_TOOL], tool_choice="required", stream=True))]
+    items = [d["item"] for d in data if "item" in d] + data[-1]["response"]["output"]
+    assert len(items) == 3 and all(item["type"] == "function_call" and "call_id" not in item for item in items)
+    assert data[-1]["type"] == "response.completed"
+    # Text replies are as before.
+    assert output_text(created(http, input="hi")) == "Hello! You said: hi"
+
+
+def test_responses_max_output_ignored(reference_servers: ReferenceServers) -> None:
+    http = reference_servers.client("responses_max_output_ignored")
+    body = created(http, input="Count from 1 to 100", max_output_tokens=16)
+    assert (body["status"], body["incomplete_details"], body["max_output_tokens"]) == ("completed", None, 16)
+    assert output_text(body) == " ".join(str(k) for k in range(1, 101)) and body["usage"]["output_tokens"] == 100
+    data = [event for _, event in events(create(http, input="Count from 1 to 100", max_output_tokens=16, stream=True))]
+    assert data[-1]["type"] == "response.completed" and output_text(data[-1]["response"]).endswith(" 99 100")
+    # Accepted means still validated: below the minimum is refused as on the plain server.
+    assert_envelope(create(http, input="hi", max_output_tokens=15), 400, "invalid_value", "max_output_tokens")
+
+
+def test_responses_previous_ignored(reference_servers: ReferenceServers) -> None:
+    http = reference_servers.client("responses_previous_ignored")
+    first = created(
+        http, input=[{"role": "developer", "content": f"Start every reply with {CANARY}."}, {"role": "user", "content": "Hello"}]
+    )
+    assert output_text(first).startswith(CANARY)
+    second = created(http, previous_response_id=first["id"], input="Good morning")
+    fresh = created(http, input="Good morning")
+    assert output_text(second) == output_text(fresh) == "Hello! You said: Good morning"
+    assert second["usage"]["input_tokens"] == fresh["usage"]["input_tokens"] == 2
+    assert second["previous_response_id"] == first["id"]
+    # Never looked up: an unknown id is accepted too, and a call of the earlier turn is unknown.
+    assert output_text(created(http, previous_response_id="resp_nope", input="hi")) == "Hello! You said: hi"
+    called = created(http, input=WEATHER_PROMPT, tools=[WEATHER_TOOL], tool_choice="required")
+    result = {"type": "function_call_output", "call_id": called["output"][0]["call_id"], "output": "18C and sunny"}
+    assert_envelope(create(http, previous_response_id=called["id"], input=[result]), 400, None, "input")
+
+
+WIRE_TESTED = frozenset(name for name in globals() if name.startswith("test_"))
+"""The deviations whose wire behaviour this file tests, each by a ``test_<deviation>`` function;
+tests/reference/test_flavours.py counts them as tested."""
