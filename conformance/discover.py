@@ -73,7 +73,7 @@ class Discovery:
     """One discovery: its requests go through the suite's client (bounded, redacted) and are printed."""
 
     def __init__(self, given: str, api_key: str | None, say: Say, *, max_models: int, model: str | None, settings: Settings) -> None:
-        self.finding = Finding(given)
+        self.finding = Finding(given, auth=Auth.BEARER if api_key else Auth.NONE)
         self.api_key = api_key
         self.say = say
         self.max_models = max_models
@@ -82,7 +82,7 @@ class Discovery:
         self.redactor = Redactor([api_key] if api_key else [])
         self.sent = 0
         self.listing: HTTPResult | None = None
-        """The GET /models that answered 200 while locating the API, so it is not asked twice."""
+        """The GET /models that answered at the API's base while locating it, so it is not asked twice."""
 
     def client(self, base_url: str, auth: str, query: dict[str, str]) -> ProviderClient:
         return ProviderClient(base_url=base_url, api_key=self.api_key, headers={}, settings=self.settings, redactor=self.redactor,
@@ -107,7 +107,9 @@ class Discovery:
     async def run(self) -> Finding:
         f = self.finding
         self.say(f"discovering {self.redactor.text(f.given)}")
-        await self.locate()
+        refused = await self.locate()
+        if refused:
+            return f
         if f.base_url is None:
             f.notes.append("no form of the URL answered like an OpenAI-compatible API (GET /models and POST /chat/completions)")
             return f
@@ -116,13 +118,14 @@ class Discovery:
         await self.try_responses()
         return f
 
-    async def locate(self) -> None:
+    async def locate(self) -> bool:
         """Where the API lives and how it wants the key: GET /models on each base form in each key
-        style (a 404 after the key was taken says the path is wrong; a 401 may say either)."""
+        style (a 404 after the key was taken says the path is wrong; a 401 may say either).
+        True when every answer was a refusal of the key (or of no key): nothing further can be learnt."""
         f = self.finding
         styles = [Auth.BEARER, Auth.API_KEY_HEADER, Auth.X_API_KEY_HEADER] if self.api_key else [Auth.NONE]
-        taken: list[tuple[str, str]] = []
-        refused: HTTPResult | None = None
+        taken: list[tuple[str, str, HTTPResult]] = []
+        refused: list[tuple[str, HTTPResult]] = []
         for style in styles:
             for base in base_candidates(f.given):
                 result = await self.get_models(base, style, {}, why=f"is the API at {base}, key as {style}?")
@@ -130,18 +133,29 @@ class Discovery:
                 if result.ok or demand is not None:
                     f.base_url = base
                     await self.settle_query(base, style, demand)
-                    return
+                    return False
                 if result.status == 404:
-                    taken.append((base, style))
+                    taken.append((base, style, result))
                 elif result.status in (401, 403):
-                    refused = result
+                    refused.append((base, result))
         # No GET /models anywhere: a chat endpoint where the key was taken will do.
-        for base, style in taken:
+        for base, style, listing in taken:
             if await self._chat_answers(base, style):
                 f.base_url, f.auth = base, style
-                return
-        if refused is not None:
-            f.notes.append(f"the key was refused in every style tried (HTTP {refused.status}): check the key itself")
+                self.listing = listing  # its 404 is the answer to "which models are listed?"
+                return False
+        if not refused:
+            return False
+        # Only one form refused while the others had no such route: that form is where the API lives.
+        bases = list(dict.fromkeys(base for base, _ in refused))
+        if len(bases) == 1:
+            f.base_url = bases[0]
+        status = refused[0][1].status
+        if self.api_key:
+            f.notes.append(f"the key was refused in every style tried (HTTP {status}): check the key itself")
+        else:
+            f.notes.append(f"the API wants a key (HTTP {status} without one): pass --key-env VAR, naming the environment variable that holds it")
+        return True
 
     async def get_models(self, base: str, auth: str, query: dict[str, str], *, why: str) -> HTTPResult:
         client = self.client(base, auth, query)

@@ -59,7 +59,8 @@ def command(args: argparse.Namespace) -> ExitCode:
         raise UsageError(f"--key-env {args.key_env!r} is not an environment variable name (letters, digits and _)")
     key = os.environ.get(args.key_env or "") or None
     if args.key_env and key is None:
-        raise UsageError(f"--key-env {args.key_env}: the environment variable {args.key_env} is not set")
+        emptiness = "is empty" if args.key_env in os.environ else "is not set"
+        raise UsageError(f"--key-env {args.key_env}: the environment variable {args.key_env} {emptiness}")
     if args.run:
         ready_out_dir(args.out)
     discovery = Discovery(args.base_url, key, print, max_models=args.max_models, model=args.model,
