@@ -8,12 +8,12 @@ import sys
 
 from .. import __version__
 from ..errors import ConfigError, UsageError
-from . import compare, diff, discover, list_checks, report, run
+from . import badge, compare, diff, discover, list_checks, report, run
 from .common import ExitCode
 
 __all__ = ["ExitCode", "build_parser", "main"]
 
-COMMANDS = (run, discover, list_checks, report, diff, compare)
+COMMANDS = (run, discover, list_checks, report, badge, diff, compare)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,5 @@
 """Reporters: turn a :class:`~conformance.results.RunResult` into results.json, report.html, junit.xml
-and summary.md (plus a terminal matrix). They read the RunResult only."""
+and summary.md (plus a terminal matrix, and SVG badges in ``badge.py``). They read the RunResult only."""
 
 from __future__ import annotations
 

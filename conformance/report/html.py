@@ -18,15 +18,17 @@ import hashlib
 import html
 import importlib.resources
 import json
+import re
 import urllib.parse
-from datetime import UTC, datetime
 from typing import Any
 
 from ..matrix import matrix_providers, ordered_checks, score, skipped_providers, verdict_index
 from ..results import CheckInfo, ProviderRun, RunResult, WorseCheck
-from ..text import clip, one_line, plural, visible
+from ..text import clip, excerpt, one_line, plural, visible
 from ..verdict import STATUS_ORDER, Exchange, Status, Verdict
+from .dates import when
 from .evidence import curl_command, pretty_body
+from .overview import BREAKING, SectionScore, breakage, section_scores, sections_of
 
 BODY_CAP = 20_000
 """Most characters of any one body (request, response, SSE lines, curl command) the page shows."""
@@ -55,8 +57,28 @@ MEANING: dict[Status, str] = {
 
 _RESERVED_IDS = frozenset(
     {"evidence", "panel", "panel-title", "panel-body", "panel-close", "filter", "section", "search", "matrix",
-     "legend", "run", "skipped", "notes", "shown", "tip", "sources", "comparison"}
+     "legend", "run", "skipped", "notes", "shown", "tip", "sources", "comparison", "overview", "ov", "breaks",
+     "top", "jump"}
 )
+_RESERVED_PREFIXES = ("check-", "section-", "breaks-")
+"""The page's own ids are these words and ``<prefix><name>``: a bare check id never takes one."""
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,199}")
+"""A name used verbatim in an id and its ``#`` link; any other name gets ``<prefix>-<index>``, which
+no safe name can produce (safe names start with a letter or digit)."""
+
+
+def anchor(prefix: str, name: str, index: int) -> str:
+    """``section-tools``, ``check-tools.named``; ``section--3`` for a name unfit for an id or a URL."""
+    return f"{prefix}-{name}" if _SAFE_ID.fullmatch(name) else f"{prefix}--{index}"
+
+
+def bare_id(check_id: str) -> bool:
+    """Whether ``report.html#<check id>`` may name the row's header cell directly."""
+    return (
+        bool(_SAFE_ID.fullmatch(check_id))
+        and check_id not in _RESERVED_IDS
+        and not check_id.startswith(_RESERVED_PREFIXES)
+    )
 
 
 def esc(text: object, limit: int | None = None) -> str:
@@ -107,17 +129,6 @@ def host_of(base_url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"{host}:{port}" if port else host
-
-
-def when(stamp: str) -> str:
-    """``2024-05-01 12:00 UTC`` from an ISO 8601 stamp; the text as given if it does not parse."""
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        return stamp
-    if moment.tzinfo is None:
-        return moment.strftime("%Y-%m-%d %H:%M")
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def provider_started(result: RunResult, provider: str) -> str:
@@ -236,6 +247,24 @@ def _cell(v: Verdict | None, key: str, worse: WorseCheck | None = None) -> str:
     )
 
 
+def inline_code(text: str, limit: int = NAME_CAP) -> str:
+    """Check-title text as HTML: the Markdown backtick spans become ``<code>``, everything escaped.
+
+    Only backticks are read, never HTML or other Markdown: `` `<b>` `` shows ``<b>`` in code, and an
+    unmatched last backtick stays a backtick.
+    """
+    parts = clip(text, limit).split("`")
+    if len(parts) % 2 == 0:  # an odd number of backticks: the last one opens nothing
+        parts[-2:] = [parts[-2] + "`" + parts[-1]]
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            out.append(esc(part))
+        else:
+            out.append(f"<code>{esc(part)}</code>" if part else "``")
+    return "".join(out)
+
+
 def _comparison_note(result: RunResult) -> str:
     if result.comparison is None:
         return ""
@@ -247,13 +276,122 @@ def _comparison_note(result: RunResult) -> str:
     )
 
 
+def _counts_text(score: SectionScore) -> str:
+    """``pass 3, fail 1`` in verdict order (verdict words, not nouns: no plural to get wrong)."""
+    return ", ".join(f"{s.value} {score.counts[s]}" for s in STATUS_ORDER if score.counts.get(s))
+
+
+def _overview(result: RunResult, providers: list[ProviderRun], section_ids: dict[str, str]) -> str:
+    """Providers (rows) × sections (columns, ``section_ids``: name → the id of its row in the matrix):
+    passed / applicable per section, each cell coloured by its worst applicable verdict and linking
+    to its section of the matrix."""
+    sections = list(section_ids)
+    head = ['<tr><th scope="col" class="corner">Provider <span class="muted">score</span></th>']
+    head += [
+        f'<th scope="col"><a href="#{esc(section_ids[name])}">{esc(name, NAME_CAP)}</a></th>' for name in sections
+    ]
+    head.append("</tr>")
+    rows = []
+    for pi, p in enumerate(providers):
+        passed, applicable = score(result, p.name)
+        name = esc(p.name, NAME_CAP)
+        cells = [
+            f'<tr data-provider="{esc(p.name, NAME_CAP)}"><th scope="row">'
+            f'<a class="ov-name" href="#{esc(anchor("breaks", p.name, pi))}" title="{name}: what will break for your client">'
+            f"{name}</a> "
+            f'<span class="ov-total" title="passed / applicable (not skip)">{passed}/{applicable}</span></th>'
+        ]
+        for sc in section_scores(result, p.name):
+            worse = f' <span class="worse-mark">▼{sc.worse}</span>' if sc.worse else ""
+            worse_class = " worse" if sc.worse else ""
+            where = f"{one_line(p.name, NAME_CAP)} · {one_line(sc.section, NAME_CAP)}"
+            if sc.worst is None:
+                cells.append(
+                    f'<td class="ov-none{worse_class}" data-section="{esc(sc.section)}" data-worst="none">'
+                    f'<a class="ov-cell" href="#{esc(section_ids[sc.section])}" title="{esc(where + ": no verdict")}">'
+                    f"· none{worse}</a></td>"
+                )
+                continue
+            word = sc.worst.value
+            worse_note = f"; {plural(sc.worse, 'cell')} worse than the baseline" if sc.worse else ""
+            title = f"{where}: {sc.passed}/{sc.applicable} passed ({_counts_text(sc)}); worst verdict: {word}{worse_note}"
+            cells.append(
+                f'<td class="st-{word}{worse_class}" data-section="{esc(sc.section)}" data-worst="{word}">'
+                f'<a class="ov-cell st-{word}" href="#{esc(section_ids[sc.section])}" title="{esc(title)}">'
+                f'<span class="glyph" aria-hidden="true">{GLYPH[sc.worst]}</span> {sc.passed}/{sc.applicable}'
+                f'<span class="sr"> {word}</span>{worse}</a></td>'
+            )
+        cells.append("</tr>")
+        rows.append("".join(cells))
+    return (
+        '<section id="overview" aria-labelledby="overview-title"><h2 id="overview-title">Scores per section</h2>'
+        '<p class="muted hint">Passed / applicable (skip is not applicable), coloured by the worst verdict. '
+        "Select a cell to go to its section, a provider for what will break for your client.</p>"
+        f'<div class="ov-wrap"><table id="ov"><thead>{"".join(head)}</thead><tbody>{"".join(rows)}</tbody></table></div>'
+        "</section>\n"
+    )
+
+
+def _breaks(result: RunResult, providers: list[ProviderRun], keys: dict[tuple[str, str], str]) -> str:
+    """Per provider, its failing and unsupported checks grouped by what an app would notice, one line each."""
+    blocks = []
+    for pi, p in enumerate(providers):
+        counts = result.counts(p.name)
+        groups = breakage(result, p.name)
+        passed, applicable = score(result, p.name)
+        parts = [
+            f'<section class="breaks" id="{esc(anchor("breaks", p.name, pi))}">'
+            f'<h3><span class="bname">{esc(p.name, NAME_CAP)}</span> '
+            f'<span class="ov-total" title="passed / applicable (not skip)">{passed}/{applicable}</span></h3>'
+        ]
+        if not groups:
+            parts.append('<p class="ok">Nothing fails and nothing is unsupported: a client written for OpenAI should work.')
+        else:
+            tally = [plural(counts[Status.FAIL], "failing check")] if counts[Status.FAIL] else []
+            if counts[Status.UNSUPPORTED]:
+                tally.append(f"{counts[Status.UNSUPPORTED]} unsupported")
+            parts.append(f'<p class="tally">{", ".join(tally)}.')
+        if counts[Status.ERROR]:
+            parts.append(f' {plural(counts[Status.ERROR], "check")} could not be judged (error): see the matrix.')
+        parts.append("</p>")
+        for group in groups:
+            parts.append(
+                f'<h4>{esc(group.impact.label)} <span class="muted">({len(group.verdicts)})</span></h4>'
+                f'<p class="notices muted">{esc(group.impact.notices)}</p><ul>'
+            )
+            for v in group.verdicts:
+                word = v.status.value
+                code = f"{_code(v)}: " if v.reason else ""
+                parts.append(
+                    f'<li title="{esc(v.check_id + ": " + one_line(v.summary, TITLE_CAP))}">'
+                    f'<button type="button" class="ev st-{word}" data-key="{esc(keys[(v.provider, v.check_id)])}" '
+                    f'title="{esc("evidence: " + code + one_line(v.summary, TITLE_CAP))}">'
+                    f'<span class="glyph" aria-hidden="true">{GLYPH[v.status]}</span> {word}</button> '
+                    f'<a href="#{esc(keys[("#", v.check_id)])}">{esc(v.check_id, NAME_CAP)}</a> '
+                    f'<span class="why">{esc(excerpt(v.summary, 180))}</span></li>'
+                )
+            parts.append("</ul>")
+        parts.append("</section>")
+        blocks.append("".join(parts))
+    statuses = " or ".join(s.value for s in BREAKING)
+    return (
+        '<section id="breaks"><h2>What will break for your client</h2>'
+        f'<p class="muted hint">Per provider, the checks with a {statuses} verdict, grouped by what an app would '
+        "notice. Select a verdict for its evidence, a check for its row in the matrix.</p>"
+        f'<div class="breaks-grid">{"".join(blocks)}</div></section>\n'
+    )
+
+
 def render_html(result: RunResult) -> str:
     providers = matrix_providers(result)
     checks = ordered_checks(result)
     index = verdict_index(result)
+    sections = sections_of(checks)
+    section_ids = {name: anchor("section", name, i) for i, name in enumerate(sections)}
 
     worse = {(w.provider, w.check_id): w for w in result.comparison.worse} if result.comparison else {}
     cells: dict[str, Any] = {}
+    keys: dict[tuple[str, str], str] = {}  # (provider, check id) → its cell's evidence key; ("#", check id) → its row's id
     rows: list[str] = []
     section = None
     ncols = len(providers) + 1
@@ -261,7 +399,7 @@ def render_html(result: RunResult) -> str:
         if check.section != section:
             section = check.section
             rows.append(
-                f'<tr class="section" data-section="{esc(section)}">'
+                f'<tr class="section" id="{esc(section_ids[section])}" data-section="{esc(section)}">'
                 f'<th colspan="{ncols}" scope="rowgroup">{esc(section, NAME_CAP)}</th></tr>'
             )
         verdicts = [index.get((p.name, check.id)) for p in providers]
@@ -273,24 +411,27 @@ def render_html(result: RunResult) -> str:
         # The search box matches these as well as the check id: typing no_done finds its rows.
         codes = " ".join(sorted({_code(v) for v in verdicts if v is not None and v.reason}))
         codes_attr = f' data-codes="{esc(codes)}"' if codes else ""
-        bare_id = "" if check.id in _RESERVED_IDS else f' id="{esc(check.id)}"'
+        row_id = anchor("check", check.id, ci)
+        keys[("#", check.id)] = row_id
+        head_id = f' id="{esc(check.id)}"' if bare_id(check.id) else ""
         measures = (
             f'<span class="measures" title="measures what the model chose to say">{esc(check.measures)}</span>'
             if check.measures == "model" else ""
         )
         row = [
-            f'<tr class="check" id="check-{esc(check.id)}" data-check="{esc(check.id)}" '
+            f'<tr class="check" id="{esc(row_id)}" data-check="{esc(check.id)}" '
             f'data-section="{esc(check.section)}" data-fail="{int(fail)}" data-diff="{int(diff)}" '
             f'data-statuses="{present}" data-worse="{int(row_worse)}"{codes_attr}>',
-            f'<th scope="row" class="rowhead"{bare_id}><a href="#check-{esc(check.id)}">{esc(check.id, NAME_CAP)}</a>'
+            f'<th scope="row" class="rowhead"{head_id}><a href="#{esc(row_id)}">{esc(check.id, NAME_CAP)}</a>'
             f'{measures}'
-            + (f'<span class="ctitle">{esc(check.title, NAME_CAP)}</span>' if check.title else "")
+            + (f'<span class="ctitle">{inline_code(check.title)}</span>' if check.title else "")
             + "</th>",
         ]
         for pi, v in enumerate(verdicts):
             key = f"{pi}:{ci}"
             if v is not None:
                 cells[key] = _evidence(v, check)
+                keys[(providers[pi].name, check.id)] = key
             row.append(_cell(v, key, worse.get((providers[pi].name, check.id))))
         row.append("</tr>")
         rows.append("".join(row))
@@ -298,12 +439,12 @@ def render_html(result: RunResult) -> str:
     head = ['<tr><th scope="col" class="corner">Check</th>']
     for p in providers:
         passed, applicable = score(result, p.name)
+        started = esc(when(provider_started(result, p.name)), NAME_CAP)
         head.append(
-            f'<th scope="col"><span class="pname">{esc(p.name, NAME_CAP)}</span>'
+            f'<th scope="col"><span class="pname" title="{esc(p.name, NAME_CAP)}">{esc(p.name, NAME_CAP)}</span>'
             f'<span class="phost" title="host of the base URL">{esc(host_of(p.base_url), NAME_CAP)}</span>'
-            f'<span class="pmodel" title="chat model">{esc(chat_model(p), NAME_CAP)}</span>'
-            f'<span class="pdate" title="run started {esc(provider_started(result, p.name), NAME_CAP)}">'
-            f'{esc(when(provider_started(result, p.name)), NAME_CAP)}</span>'
+            f'<span class="pmodel" title="chat model: {esc(chat_model(p), NAME_CAP)}">{esc(chat_model(p), NAME_CAP)}</span>'
+            f'<span class="pdate" title="run started">{started}</span>'
             f'<span class="pscore" title="passed / applicable (not skip)">{passed}/{applicable}</span></th>'
         )
     head.append("</tr>")
@@ -336,17 +477,14 @@ def render_html(result: RunResult) -> str:
             for src in result.sources
         )
         sources_html = (
-            f'<section id="sources"><h2>Merged from {plural(len(result.sources), "run")}</h2>'
+            f'<section id="sources"><h3>Merged from {plural(len(result.sources), "run")}</h3>'
             '<table class="plain"><thead><tr>'
             '<th scope="col">Results file</th><th scope="col">Tool version</th><th scope="col">Started</th>'
             '<th scope="col">Duration</th><th scope="col">Providers</th><th scope="col">Interrupted</th>'
             f"</tr></thead><tbody>{items}</tbody></table></section>\n"
         )
 
-    section_options = "".join(
-        f'<option value="{esc(name)}">{esc(name, NAME_CAP)}</option>'
-        for name in dict.fromkeys(c.section for c in checks)
-    )
+    section_options = "".join(f'<option value="{esc(name)}">{esc(name, NAME_CAP)}</option>' for name in sections)
 
     skipped = skipped_providers(result)
     skipped_html = ""
@@ -355,12 +493,12 @@ def render_html(result: RunResult) -> str:
             f"<li><strong>{esc(p.name, NAME_CAP)}</strong>: {esc(one_line(p.skipped_reason or ''), TEXT_CAP)}</li>"
             for p in skipped
         )
-        skipped_html = f'<section id="skipped"><h2>Skipped providers</h2><ul>{items}</ul></section>'
+        skipped_html = f'<section id="skipped"><h2>Skipped providers</h2><ul>{items}</ul></section>\n'
 
     notes_html = ""
     if result.notes:
         items = "".join(f"<li>{esc(n, TEXT_CAP)}</li>" for n in result.notes)
-        notes_html = f'<section id="notes"><h2>Notes</h2><ul>{items}</ul></section>'
+        notes_html = f'<details id="notes"><summary>Notes ({len(result.notes)})</summary><ul>{items}</ul></details>\n'
 
     interrupted = (
         '<p class="warnbox"><strong>! Interrupted run:</strong> some checks did not complete.</p>'
@@ -375,6 +513,11 @@ def render_html(result: RunResult) -> str:
     )
     version = esc(result.tool_version, NAME_CAP)
     merged = f" · merged from {plural(len(result.sources), 'run')}" if result.sources else ""
+    ran = [p for p in result.providers if not p.skipped_reason]
+    spent = (
+        f"{plural(len(ran), 'provider')}, {plural(sum(int(p.requests) for p in ran), 'request')}, "
+        f"{plural(sum(int(p.tokens) for p in ran), 'token')}"
+    )
     return "".join(
         [
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
@@ -384,22 +527,15 @@ def render_html(result: RunResult) -> str:
             f"<title>OpenAI compatibility matrix — conformance {version}</title>\n",
             f"<style>{css}</style>\n</head>\n<body>\n",
             "<header>\n<h1>OpenAI compatibility matrix</h1>\n",
-            f'<p class="meta">conformance {version} · started {esc(result.started_at, NAME_CAP)} · '
-            f"finished {esc(result.finished_at, NAME_CAP)} · duration {result.duration_s:.1f} s{merged}</p>\n",
+            f'<p class="meta">conformance {version} · started {esc(when(result.started_at), NAME_CAP)} · '
+            f"finished {esc(when(result.finished_at), NAME_CAP)} · duration {result.duration_s:.1f} s{merged} · "
+            '<a href="#matrix">matrix</a> · <a href="#breaks">what will break</a> · <a href="#run">run details</a> · '
+            '<a href="#legend">legend</a></p>\n',
             interrupted,
             "</header>\n<main>\n",
-            '<section id="run"><h2>Run</h2><table class="plain"><thead><tr><th scope="col">Provider</th>'
-            '<th scope="col">Host</th><th scope="col">Run started</th><th scope="col">Models</th><th scope="col">Requests</th>'
-            '<th scope="col">Tokens</th><th scope="col">Score</th></tr></thead><tbody>',
-            "".join(run_rows),
-            "</tbody></table></section>\n",
-            sources_html,
-            skipped_html,
-            notes_html,
+            _overview(result, providers, section_ids),
             _comparison_note(result),
-            f'<section id="legend"><h2>Legend</h2><dl class="legend">{legend}</dl>'
-            '<p class="muted">Score = passed / applicable, where applicable = every verdict that is not skip. '
-            "Select a cell (click, or Tab and Enter) to see its evidence.</p></section>\n",
+            skipped_html,
             '<div class="controls" role="search">'
             '<label>Show <select id="filter"><option value="all">all checks</option>'
             '<option value="failures">only failures (fail + error)</option>'
@@ -416,7 +552,21 @@ def render_html(result: RunResult) -> str:
             "".join(head),
             "</thead><tbody>\n",
             "\n".join(rows),
-            "\n</tbody></table>\n</main>\n",
+            "\n</tbody></table>\n",
+            _breaks(result, providers, keys),
+            f'<details id="run"><summary>Run details: {spent}</summary>'
+            '<table class="plain"><thead><tr><th scope="col">Provider</th>'
+            '<th scope="col">Host</th><th scope="col">Run started</th><th scope="col">Models</th><th scope="col">Requests</th>'
+            '<th scope="col">Tokens</th><th scope="col">Score</th></tr></thead><tbody>',
+            "".join(run_rows),
+            "</tbody></table>\n",
+            sources_html,
+            "</details>\n",
+            notes_html,
+            f'<details id="legend"><summary>Legend: what each verdict means</summary><dl class="legend">{legend}</dl>'
+            '<p class="muted">Score = passed / applicable, where applicable = every verdict that is not skip. '
+            "Select a cell (click, or Tab and Enter) to see its evidence.</p></details>\n",
+            "</main>\n",
             '<dialog id="panel" aria-labelledby="panel-title"><div class="panel-head">'
             '<h2 id="panel-title">Evidence</h2><button type="button" id="panel-close">Close</button></div>'
             '<div id="panel-body"></div></dialog>\n'

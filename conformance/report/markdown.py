@@ -9,6 +9,7 @@ from ..matrix import EMOJI, matrix_providers, ordered_checks, score, skipped_pro
 from ..results import RunResult
 from ..text import one_line, plural
 from ..verdict import Status, Verdict
+from .dates import when
 
 # --------------------------------------------------------------------------------------------------
 
@@ -43,7 +44,7 @@ def render_markdown(result: RunResult) -> str:
     lines: list[str] = ["# OpenAI compatibility matrix", ""]
 
     meta = (
-        f"Run {md(result.started_at, 60)} · {result.duration_s:.1f} s · "
+        f"Run {md(when(result.started_at), 60)} · {result.duration_s:.1f} s · "
         f"conformance {md(result.tool_version, 60)}"
     )
     if result.sources:
@@ -67,7 +68,7 @@ def render_markdown(result: RunResult) -> str:
             counts = result.counts(p.name)
             detail = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s] and s != Status.PASS)
             source = result.source_of(p.name)
-            origin = f" · run {md(source.started_at, 60)}, conformance {md(source.tool_version, 60)}" if source else ""
+            origin = f" · run {md(when(source.started_at), 60)}, conformance {md(source.tool_version, 60)}" if source else ""
             lines.append(f"- **{md(p.name, 80)}**: {passed}/{applicable}" + (f" ({detail})" if detail else "") + origin)
         lines.append("")
 

@@ -9,6 +9,7 @@ report tests share one run of each.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from dataclasses import replace
 
@@ -51,9 +52,9 @@ BIG_BYTES = 5 * 1024 * 1024
 """A 5 MB body: more than the client keeps (max_body_bytes) and far more than the evidence shows."""
 ALLOWED_TAGS = frozenset(
     [
-        "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "p", "main", "section",
+        "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "h4", "p", "main", "section",
         "table", "thead", "tbody", "tr", "th", "td", "span", "a", "dl", "dt", "dd", "div", "label",
-        "select", "option", "input", "button", "dialog", "script", "strong", "ul", "li",
+        "select", "option", "input", "button", "dialog", "script", "strong", "ul", "li", "code", "details", "summary",
     ]
 )
 """Every element report.html's own template uses; anything else in the file was planted."""
@@ -156,3 +157,27 @@ def _hostile_stream(content: str, huge: bool) -> bytes:
         events.append(chunk({"content": "Y" * BIG_BYTES}))
     events += [b": </script><script>window.__pwned=10</script>\n\n", chunk({}, "stop"), b"data: [DONE]\n\n"]
     return b"".join(events)
+
+
+HOSTILE_NAMES = {
+    "hostile-flavour": "flavour " + PAYLOADS[0] + " " + RLO + "gnp.exe",
+    "hostile-server": PAYLOADS[4] + PAYLOADS[7] + " ../../x",
+}
+HOSTILE_SECTION = PAYLOADS[7]
+"""``<a href="javascript:...">click</a>``: it names a section, so it is in ids, links and the overview."""
+
+
+def renamed(hostile: RunResult) -> RunResult:
+    """A copy of :func:`hostile_result`'s run whose providers, check titles and one section are named
+    with payloads too: the parts that show them (scores per section, what will break, code spans in
+    titles, badges) get them all."""
+    result = copy.deepcopy(hostile)
+    for p in result.providers:
+        p.name = HOSTILE_NAMES[p.name]
+    for v in result.verdicts:
+        v.provider = HOSTILE_NAMES[v.provider]
+    for c in result.checks:
+        c.title = f"`{PAYLOADS[0]}` then {PAYLOADS[4]} `{PAYLOADS[1]}"  # within the 200 characters shown
+        if c.section == "tools":
+            c.section = HOSTILE_SECTION
+    return result

@@ -145,6 +145,7 @@ def statuses_by_check(result: RunResult) -> dict[str, set[Status]]:
 
 def test_matrix_renders_with_headers_sections_and_cells(driver, demo) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     result, page = demo
     load(driver, page)
@@ -169,8 +170,14 @@ def test_matrix_renders_with_headers_sections_and_cells(driver, demo) -> None:
     assert failing.text == "✗ fail" and passing.text == "✓ pass"
     assert failing.value_of_css_property("background-color") != passing.value_of_css_property("background-color")
     assert "without data: [DONE]" in failing.get_attribute("title")  # the one-line summary on hover
+    # The legend and the run table are folded away; following their links opens them.
+    assert not driver.find_element(By.CSS_SELECTOR, "#legend dt").is_displayed()
+    driver.find_element(By.CSS_SELECTOR, 'header a[href="#legend"]').click()
+    WebDriverWait(driver, 5).until(lambda d: d.find_element(By.CSS_SELECTOR, "#legend dt").is_displayed())
     legend = [d.text for d in driver.find_elements(By.CSS_SELECTOR, "#legend dt")]
     assert legend == ["✓ pass", "! warn", "⊘ unsupported", "– skip", "? error", "✗ fail"]
+    assert not driver.find_element(By.CSS_SELECTOR, "#run tbody tr").is_displayed()
+    driver.find_element(By.CSS_SELECTOR, "#run > summary").click()
     run_rows = driver.find_elements(By.CSS_SELECTOR, "#run tbody tr")
     assert [r.find_element(By.CSS_SELECTOR, "td").text for r in run_rows] == [p.name for p in result.providers]
     assert console_errors(driver) == []
@@ -191,7 +198,8 @@ def test_failing_cell_opens_its_evidence_with_the_key_redacted(driver, demo) -> 
     assert driver.find_element(By.ID, "panel-title").text == "tools.named — old-gateway"
     text = driver.find_element(By.ID, "panel-body").text
     assert "Summary: named tool_choice: the completion does not match the schema" in text
-    assert re.search(r"^POST http://127\.0\.0\.1:\d+/chat/completions$", text, re.M), "the request line"
+    # (the embedded flavours are served under a path prefix of their own: /_/N/)
+    assert re.search(r"^POST http://127\.0\.0\.1:\d+/(\S+/)?chat/completions$", text, re.M), "the request line"
     assert "authorization: Bearer [REDACTED]" in text
     assert '\n  "model": "reference-chat",' in text  # the JSON body, pretty-printed
     assert re.search(r"^HTTP 200$", text, re.M) and "Body (" in text
@@ -325,7 +333,11 @@ def test_header_row_and_first_column_stay_in_view(driver, demo) -> None:
     driver.set_window_size(700, 500)
     try:
         load(driver, page)
-        driver.execute_script("window.scrollTo(document.body.scrollWidth, document.body.scrollHeight)")
+        # To the matrix's last row and its rightmost column (the page goes on below the matrix).
+        driver.execute_script(
+            "var last = document.querySelector('#matrix tr.check:last-child').getBoundingClientRect();"
+            "window.scrollTo(document.body.scrollWidth, window.scrollY + last.bottom - window.innerHeight)"
+        )
         offsets = driver.execute_script(
             "var th = document.querySelector('#matrix thead th:nth-child(3)').getBoundingClientRect();"
             "var row = document.querySelector('#matrix tr.check:last-child th.rowhead').getBoundingClientRect();"
@@ -378,6 +390,237 @@ def test_screenshots_of_the_demo_report(driver, demo, tmp_path: Path) -> None:
     assert console_errors(driver) == []
 
 
+# ------------------------------------------------------------------ the first screen and anchors
+
+
+def expected_worst(result: RunResult, provider: str, section: str) -> str:
+    """The overview's rule, restated: the worst verdict but skip (STATUS_ORDER), skip if all are."""
+    from conformance.verdict import STATUS_ORDER
+
+    in_section = {c.id for c in result.checks if c.section == section}
+    statuses = [v.status for v in result.verdicts if v.provider == provider and v.check_id in in_section]
+    if not statuses:
+        return "none"
+    applicable: list[Status] = [s for s in statuses if s != Status.SKIP] or [Status.SKIP]
+    return max(applicable, key=STATUS_ORDER.index).value
+
+
+def head_and_row(driver, row_selector: str) -> tuple[float, float, float, float]:
+    """(sticky header bottom, row top, row bottom, window height), in window coordinates."""
+    return tuple(driver.execute_script(
+        "var head = document.querySelector('#matrix thead th').getBoundingClientRect();"
+        "var row = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return [head.bottom, row.top, row.bottom, window.innerHeight];", row_selector))
+
+
+def assert_just_below_the_header(driver, row_selector: str) -> None:
+    """The row is in view right under the sticky header row: not under it, not far below it."""
+    head_bottom, top, bottom, height = head_and_row(driver, row_selector)
+    assert head_bottom <= top <= head_bottom + 24, (row_selector, head_bottom, top)
+    assert bottom <= height
+
+
+def test_the_first_screen_shows_the_scores_per_section_then_the_matrix(driver, demo, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    result, page = demo
+    driver.set_window_size(1400, 900)
+    try:
+        load(driver, page)
+        height = driver.execute_script("return window.innerHeight")
+        overview = driver.find_element(By.ID, "ov")
+        assert overview.rect["y"] + overview.rect["height"] <= height  # all of it
+        rows = driver.find_elements(By.CSS_SELECTOR, "#ov tbody tr")
+        assert [r.find_element(By.CSS_SELECTOR, "th .ov-name").text for r in rows] == [p.name for p in result.providers]
+        sections = list(dict.fromkeys(c.section for c in result.checks))
+        assert [h.text for h in driver.find_elements(By.CSS_SELECTOR, "#ov thead th a")] == sections
+        # then the matrix: its header row and its first rows of checks
+        first = driver.find_elements(By.CSS_SELECTOR, "#matrix tr.check")[:2]
+        assert all(r.rect["y"] + r.rect["height"] <= height for r in first)
+        # the run table and the legend are folded away
+        for folded in ("run", "legend"):
+            assert driver.find_element(By.ID, folded).get_attribute("open") is None
+        assert driver.save_screenshot(str(tmp_path / "report-top.png"))
+    finally:
+        driver.set_window_size(*WINDOW)
+    assert console_errors(driver) == []
+
+
+def test_overview_cells_are_coloured_by_their_worst_verdict_and_lead_to_their_section(driver, demo) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    result, page = demo
+    load(driver, page)
+    colour = {}
+    for status in Status:  # the colour of each verdict, as the matrix shows it
+        cells = driver.find_elements(By.CSS_SELECTOR, f"#matrix td.st-{status.value}")
+        if cells:
+            colour[status.value] = cells[0].value_of_css_property("background-color")
+    assert {"pass", "fail", "warn"} <= set(colour)
+    seen = set()
+    for row in driver.find_elements(By.CSS_SELECTOR, "#ov tbody tr"):
+        provider = row.get_attribute("data-provider")
+        for td in row.find_elements(By.CSS_SELECTOR, "td"):
+            worst = expected_worst(result, provider, td.get_attribute("data-section"))
+            assert td.get_attribute("data-worst") == worst, (provider, td.get_attribute("data-section"))
+            assert td.value_of_css_property("background-color") == colour[worst], (provider, worst)
+            seen.add(worst)
+    assert {"pass", "warn", "fail"} <= seen  # the demo has real differences
+
+    # A cell leads to its section of the matrix, shown right under the sticky header ...
+    cell = driver.find_element(By.CSS_SELECTOR, '#ov tr[data-provider="old-gateway"] td[data-section="tools"] a')
+    assert cell.text.startswith("✗ ") and cell.get_attribute("title").startswith("old-gateway · tools: ")
+    cell.click()
+    WebDriverWait(driver, 5).until(lambda d: d.execute_script("return location.hash") == "#section-tools")
+    WebDriverWait(driver, 5).until(lambda d: d.execute_script("return window.scrollY") > 300)
+    assert_just_below_the_header(driver, "#section-tools")
+    # ... even when the filters had hidden it.
+    load(driver, page)
+    Select(driver.find_element(By.ID, "section")).select_by_value("chat")
+    assert not driver.find_element(By.ID, "section-streaming").is_displayed()
+    driver.find_element(By.CSS_SELECTOR, '#ov tr[data-provider="reference"] td[data-section="streaming"] a').click()
+    WebDriverWait(driver, 5).until(lambda d: d.find_element(By.ID, "section-streaming").is_displayed())
+    assert_just_below_the_header(driver, "#section-streaming")
+    assert console_errors(driver) == []
+
+
+@pytest.fixture(scope="module")
+def tall(tmp_path_factory: pytest.TempPathFactory, demo_run: RunResult) -> tuple[RunResult, Path]:
+    """The demo with long provider, host and model names: a sticky header much taller than usual."""
+    result = copy.deepcopy(demo_run)
+    for p in result.providers:
+        p.models["chat"] = "organisation/very-long-model-name-" + "x" * 60 + "-instruct-v2-q4_k_m"
+        p.base_url = "https://" + "gateway-" * 8 + "eu-west-1.example.com/v1"
+    out = tmp_path_factory.mktemp("tall-report")
+    return result, write_reports(result, out)["html"]
+
+
+@pytest.mark.parametrize("report", ["demo", "tall"])
+@pytest.mark.parametrize("check_id", ["tools.named", "streaming.done", "errors.format"])
+def test_following_a_check_link_leaves_its_row_below_the_sticky_header(driver, request, report: str, check_id: str) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _, page = request.getfixturevalue(report)
+    row = f'tr[data-check="{check_id}"]'
+    load(driver, page, f"#{check_id}")
+    driver.execute_script("return new Promise(function (done) { setTimeout(done, 100); })")  # after the load-time scroll
+    assert driver.execute_script("return window.scrollY") > 300
+    assert_just_below_the_header(driver, row)
+    # and following a link within the page (hashchange) does the same
+    driver.execute_script("window.scrollTo(0, 0); location.hash = 'limits.concurrency'")
+    WebDriverWait(driver, 5).until(lambda d: d.execute_script("return window.scrollY") > 300)
+    assert_just_below_the_header(driver, 'tr[data-check="limits.concurrency"]')
+    assert console_errors(driver) == []
+
+
+def test_check_titles_show_their_code_spans_in_the_matrix_and_the_evidence(driver, demo, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    result, page = demo
+    title = next(c.title for c in result.checks if c.id == "streaming.done")
+    assert "`data: [DONE]`" in title  # the checklist's own wording
+    load(driver, page)
+    ctitle = driver.find_element(By.CSS_SELECTOR, 'tr[data-check="streaming.done"] .ctitle')
+    assert ctitle.text == title.replace("`", "")
+    assert [c.text for c in ctitle.find_elements(By.TAG_NAME, "code")] == ["data: [DONE]"]
+    cell(driver, result, "streaming.done", "old-gateway").click()
+    check = next(p for p in driver.find_elements(By.CSS_SELECTOR, "#panel-body p") if p.text.startswith("Check: "))
+    assert [c.text for c in check.find_elements(By.TAG_NAME, "code")] == ["data: [DONE]"]
+    assert check.text == "Check: " + title.replace("`", "") + " (measures: protocol)"
+    driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert console_errors(driver) == []
+
+
+def test_what_will_break_lists_each_providers_failures_and_opens_their_evidence(driver, demo) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    result, page = demo
+    load(driver, page)
+    driver.find_element(By.CSS_SELECTOR, '#ov tr[data-provider="old-gateway"] .ov-name').click()
+    block = driver.find_element(By.ID, "breaks-old-gateway")
+    WebDriverWait(driver, 5).until(lambda d: 0 <= block.rect["y"] - d.execute_script("return window.scrollY") < 200)
+    listed = [li.find_element(By.TAG_NAME, "a").text for li in block.find_elements(By.TAG_NAME, "li")]
+    expected = [v.check_id for c in result.checks for v in result.verdicts
+                if v.provider == "old-gateway" and v.check_id == c.id and v.status in (Status.FAIL, Status.UNSUPPORTED)]
+    assert sorted(listed) == sorted(expected) and listed
+    headings = [h.text.rsplit(" (", 1)[0] for h in block.find_elements(By.TAG_NAME, "h4")]
+    assert "tool calling" in headings and "streaming and limits" in headings
+    # one line each
+    for li in block.find_elements(By.TAG_NAME, "li")[:5]:
+        assert li.rect["height"] < 30, li.text
+    line = next(li for li in block.find_elements(By.TAG_NAME, "li") if li.find_element(By.TAG_NAME, "a").text == "streaming.done")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", line)
+    line.find_element(By.CSS_SELECTOR, "button.ev").click()
+    assert driver.find_element(By.ID, "panel-title").text == "streaming.done — old-gateway"
+    driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert console_errors(driver) == []
+
+
+def test_counts_in_the_evidence_are_in_words_that_agree(driver, demo_run, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    result = copy.deepcopy(demo_run)
+    v = find_verdict(result, "reference", "chat.basic")
+    response = v.exchanges[0].response
+    assert response is not None and not response.sse_lines
+    response.body, response.size_bytes = "x", 1
+    page = write_reports(result, tmp_path)["html"]
+    load(driver, page)
+    cell(driver, result, "chat.basic", "reference").click()
+    text = driver.find_element(By.ID, "panel-body").text
+    assert "Body (1 byte received)" in text
+    assert console_errors(driver) == []
+
+
+# ------------------------------------------------------------------------------------- badges
+
+
+def test_badges_render_in_chromium(driver, demo_run, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    from selenium.webdriver.common.by import By
+
+    from conformance.report.badge import COLOURS, LABEL_COLOUR, write_badges
+    from tests.reports.png import close, hex_rgb, pixels
+
+    written = write_badges(demo_run, tmp_path / "badges")
+    assert [b.provider for _, b in written] == [p.name for p in demo_run.providers]
+    imgs = "".join(f'<p><img id="b{n}" src="badges/{path.name}" alt=""></p>' for n, (path, _) in enumerate(written))
+    page = tmp_path / "badges.html"
+    page.write_text(f'<!DOCTYPE html><html><body style="background:#fff">{imgs}</body></html>', encoding="utf-8")
+    load(driver, page)
+    assert driver.save_screenshot(str(tmp_path / "badges.png"))
+    ns = "{http://www.w3.org/2000/svg}"
+    for n, (path, badge) in enumerate(written):
+        svg = ET.parse(path).getroot()
+        assert ["".join(t.itertext()) for t in svg.iter(f"{ns}text")] == [badge.provider, badge.message]
+        expected = "pass" if badge.provider in ("reference", "unusual-but-legal") else "fail"
+        assert badge.worst == expected and badge.message.endswith(f" · {expected}")
+        img = driver.find_element(By.ID, f"b{n}")
+        natural = driver.execute_script("return [arguments[0].complete, arguments[0].naturalWidth, arguments[0].naturalHeight]", img)
+        assert natural == [True, int(svg.get("width") or 0), 20], path.name  # it loaded, at its own size
+        # The pixels on screen: the label half is the label colour, the message half the verdict's.
+        width, height, rows = pixels(img.screenshot_as_png)
+        label_w = int(list(svg.iter(f"{ns}rect"))[1].get("x") or 0)
+        scale = width / int(svg.get("width") or 1)
+        y = 2 * height // 20  # above the text
+        label_px, message_px = rows[y][int(3 * scale)], rows[y][int((label_w + 6) * scale)]
+        assert close(label_px, hex_rgb(LABEL_COLOUR)) and close(message_px, hex_rgb(COLOURS[expected])), path.name
+        # and, whatever the palette says, green means pass and red means fail to the eye; the label is grey
+        r, g, b = message_px
+        assert (g > r + 40 and g > b + 20) if expected == "pass" else (r > g + 80 and r > b + 80), (path.name, message_px)
+        assert max(label_px) - min(label_px) < 30, label_px
+        # and the text is drawn: white pixels in each half
+        middle = rows[height // 2]
+        assert any(close(p, (255, 255, 255), 40) for p in middle[: int(label_w * scale)])
+        assert any(close(p, (255, 255, 255), 40) for p in middle[int(label_w * scale):])
+    assert console_errors(driver) == []
+
+
 # --------------------------------------------------------------------------------------- hostile
 
 _DANGER_PROBE = """
@@ -415,6 +658,48 @@ def test_hostile_report_runs_nothing_in_the_browser(driver, hostile) -> None:
     after = driver.execute_script(_DANGER_PROBE)
     assert after == {**before, "href": page.as_uri()}
     assert after["pwned"] == "undefined" and after["title"].startswith("OpenAI compatibility matrix")
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert.text  # noqa: B018 (the property access is the check)
+    assert console_errors(driver) == []
+
+
+def test_hostile_names_in_the_new_parts_and_the_badges_run_nothing(driver, hostile_content_run, tmp_path: Path) -> None:
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    from conformance.report.badge import write_badges
+    from tests.reports.runs import renamed
+
+    result = renamed(hostile_content_run)
+    page = write_reports(result, tmp_path / "report")["html"]
+    load(driver, page)
+    before = driver.execute_script(_DANGER_PROBE)
+    assert before["planted"] == before["handlers"] == 0 and before["scripts"] == 2
+    names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#ov .ov-name")]
+    assert names[0].startswith("flavour <script>window.__pwned=1") and names[0].endswith("\\u202egnp.exe")
+    # Follow every link of the overview and open every line of "what will break".
+    links = driver.execute_script(
+        "var n = 0; document.querySelectorAll('#ov a').forEach(function (a) { a.click(); n += 1; }); return n;")
+    assert links > 10
+    opened = driver.execute_script(
+        "var n = 0; var dialog = document.getElementById('panel');"
+        "document.querySelectorAll('button.ev').forEach(function (b) { b.click(); if (dialog.open) { n += 1; } dialog.close(); });"
+        "return n;"
+    )
+    assert opened == sum(v.status in (Status.FAIL, Status.UNSUPPORTED) for v in result.verdicts)
+    after = driver.execute_script(_DANGER_PROBE)
+    assert after["pwned"] == "undefined" and after["title"] == before["title"]
+    assert (after["planted"], after["handlers"], after["scripts"]) == (0, 0, 2)
+    # A badge opened as a document of its own (where an SVG's scripts would run) runs nothing either.
+    for path, _ in write_badges(result, tmp_path / "badges"):
+        load(driver, path)
+        probe = driver.execute_script(
+            "return {scripts: document.getElementsByTagName('script').length, pwned: typeof window.__pwned,"
+            " handlers: Array.prototype.filter.call(document.querySelectorAll('*'), function (el) {"
+            "   return Array.prototype.some.call(el.attributes, function (a) { return /^on/i.test(a.name); }); }).length,"
+            " text: Array.prototype.map.call(document.querySelectorAll('text'), function (t) { return t.textContent; })};")
+        assert probe["scripts"] == probe["handlers"] == 0 and probe["pwned"] == "undefined", path.name
+        assert len(probe["text"]) == 2
     with pytest.raises(NoAlertPresentException):
         driver.switch_to.alert.text  # noqa: B018 (the property access is the check)
     assert console_errors(driver) == []

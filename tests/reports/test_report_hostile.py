@@ -18,11 +18,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conformance.report import write_reports
+from conformance.report import render_html, write_reports
 from conformance.results import RunResult
+from conformance.verdict import Status
 from tests.reports import runs as rs
 from tests.reports.html import elements, evidence, evidence_text
-from tests.support.find import attr, child
+from tests.support.find import attr, child, search
 from tests.support.keys import assert_no_key_slice
 
 MAX_REPORT_BYTES = 2 * 1024 * 1024
@@ -51,8 +52,8 @@ def test_the_run_really_met_the_hostile_content(hostile_content_run: RunResult) 
     assert any("<script>alert(1)</script>" in (e.response.body if e.response else "") for v in flavour for e in v.exchanges)
 
 
-def test_html_has_no_markup_from_the_provider(reports: dict[str, str]) -> None:
-    doc = reports["html"]
+def assert_inert_html(doc: str) -> None:
+    """No element, attribute, script or link in ``doc`` that the page's own template does not make."""
     assert len(doc.encode("utf-8")) < MAX_REPORT_BYTES
     parsed = elements(doc)
     planted = sorted({tag for tag, _ in parsed.tags} - rs.ALLOWED_TAGS)
@@ -70,17 +71,68 @@ def test_html_has_no_markup_from_the_provider(reports: dict[str, str]) -> None:
                 assert value.startswith("#"), value
             if tag == "meta" and name == "http-equiv":
                 assert value == "Content-Security-Policy"
-    # The payloads are there, as text: escaped in attributes and element content ...
-    assert "&lt;script&gt;window.__pwned&#61;1" in doc
-    # ... and as JSON strings in the evidence block, where <, >, & and = never appear raw.
-    block = evidence_text(doc)
-    assert not set("<>&=") & set(block)
-    text = json.dumps(json.loads(block), ensure_ascii=False)
-    assert "window.__pwned=1" in text and "</textarea>" in text and "onerror" in text
+    ids = [a["id"] for _, a in parsed.tags if "id" in a]
+    assert len(ids) == len(set(ids)), "an id the page uses twice"
+    # The evidence travels as JSON strings, where <, >, & and = never appear raw.
+    assert not set("<>&=") & set(evidence_text(doc))
     # Direction overrides and other invisible controls are shown as \\uXXXX, never raw.
     for ch in (rs.RLO, "\u2066", "\u2069", "\u200f", "\u2028", "\u2029"):
         assert ch not in doc, repr(ch)
+
+
+def test_html_has_no_markup_from_the_provider(reports: dict[str, str]) -> None:
+    doc = reports["html"]
+    assert_inert_html(doc)
+    # The payloads are there, as text: escaped in attributes and element content ...
+    assert "&lt;script&gt;window.__pwned&#61;1" in doc
+    # ... and as JSON strings in the evidence block.
+    text = json.dumps(json.loads(evidence_text(doc)), ensure_ascii=False)
+    assert "window.__pwned=1" in text and "</textarea>" in text and "onerror" in text
     assert "\\u202e" in doc
+
+
+# ------------------------------------------------- the scores per section, what will break, badges
+
+@pytest.fixture(scope="module")
+def renamed(hostile_content_run: RunResult) -> RunResult:
+    return rs.renamed(hostile_content_run)
+
+
+def test_new_parts_show_hostile_names_and_titles_as_text(renamed: RunResult) -> None:
+    doc = render_html(renamed)
+    assert_inert_html(doc)
+    overview = search(r'<section id="overview".*?</section>', doc, re.S).group(0)
+    breaks = search(r'<section id="breaks".*?</div></section>', doc, re.S).group(0)
+    for part in (overview, breaks):
+        assert "&lt;script&gt;window.__pwned&#61;1" in part and "\\u202egnp.exe" in part
+        assert "<img" not in part and "<a href=\"javascript" not in part
+    # Every fail and unsupported verdict has its line (the hostile server fails many checks).
+    listed = len(re.findall(r'<button type="button" class="ev ', breaks))
+    assert listed == sum(v.status in (Status.FAIL, Status.UNSUPPORTED) for v in renamed.verdicts) > 5
+    # The odd section gets an index anchor, so no link carries its text.
+    assert re.search(r'<tr class="section" id="section--\d+" data-section="&lt;a href&#61;', doc)
+    # Code spans hold escaped text; the unmatched backtick stays a backtick.
+    title = search(r'<span class="ctitle">(.*?)</span>', doc).group(1)
+    assert title.startswith("<code>&lt;script&gt;window.__pwned&#61;1")
+    assert title.count("<code>") == 1 and "then &lt;img src&#61;x onerror&#61;" in title
+    assert title.endswith(" `&lt;/script&gt;&lt;script&gt;window.__pwned&#61;2&lt;/script&gt;")
+
+
+def test_badges_of_hostile_providers_are_inert_svg_with_safe_file_names(renamed: RunResult, tmp_path: Path) -> None:
+    from conformance.report.badge import write_badges
+    from tests.reports.test_badge import assert_self_contained, texts
+
+    written = write_badges(renamed, tmp_path / "badges")
+    assert len(written) == 2
+    for path, badge in written:
+        assert path.parent == tmp_path / "badges" and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.svg", path.name), path
+        svg = path.read_text(encoding="utf-8")
+        assert_self_contained(svg)
+        assert rs.RLO not in svg and "<script" not in svg and "<img" not in svg and "<a " not in svg
+        assert_no_key_slice(svg, rs.PLANTED_KEY, path.name)
+        label = texts(svg)[0]
+        assert label.endswith("…") or label == badge.provider  # cut to fit, never rewritten otherwise
+    assert texts(written[0][0].read_text(encoding="utf-8"))[0].startswith("flavour <script>window.__pwned=1")
 
 
 def test_html_cuts_the_5mb_bodies_and_says_so(reports: dict[str, str]) -> None:

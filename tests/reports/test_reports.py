@@ -192,7 +192,7 @@ def test_markdown_cells_and_scores() -> None:
     md = render_markdown(make_result())
     lines = md.splitlines()
     assert lines[0].startswith("# ")
-    assert "2024-05-01T12:00:00Z" in md and "90.2 s" in md and "0.1.0" in md
+    assert "2024-05-01 12:00 UTC" in md and "90.2 s" in md and "0.1.0" in md
     assert "| Check | alpha | beta |" in md
     table = [line for line in lines if line.startswith("| `")]
     assert [search(r"^\| `([^`]+)`", row).group(1) for row in table] == ORDERED_IDS
@@ -444,7 +444,10 @@ def test_html_marks_cells_worse_than_the_baseline() -> None:
     result = make_result()
     result.comparison = Comparison("base/results.json", [WorseCheck("alpha", "tools.named", "pass", "fail")])
     page = render_html(result)
-    assert page.count('class="worse-mark"') == 1 and "▼ was pass" in page
+    assert page.count('class="worse-mark"') == 2 and "▼ was pass" in page  # the cell, and its section's overview cell
+    assert re.search(r'<td class="st-fail worse" data-section="tools" data-worst="fail">'
+                     r'<a class="ov-cell st-fail" href="#section-tools" title="alpha · tools: [^"]*; 1 cell worse than the baseline">'
+                     r'.*?<span class="worse-mark">▼1</span></a></td>', page)
     assert 'value="worse"' in page and "base/results.json" in page
     named_row = search(r'<tr class="check" id="check-tools\.named"[^>]*>', page).group(0)
     basic_row = search(r'<tr class="check" id="check-chat\.basic"[^>]*>', page).group(0)

@@ -14,6 +14,19 @@
     return node;
   }
   function add(parent, child) { parent.appendChild(child); return child; }
+  function plural(count, word) { return count + " " + (count === 1 ? word : word + "s"); }
+  // Check titles are Markdown-ish: `spans` in backticks are code. Only backticks are read, and every
+  // piece goes in as text; an unmatched last backtick stays a backtick (as html.py's inline_code).
+  function withCode(parent, text) {
+    var parts = String(text).split("`");
+    if (parts.length % 2 === 0) { parts.splice(-2, 2, parts[parts.length - 2] + "`" + parts[parts.length - 1]); }
+    parts.forEach(function (part, i) {
+      if (i % 2 === 0) { parent.appendChild(document.createTextNode(part)); }
+      else if (part === "") { parent.appendChild(document.createTextNode("``")); }
+      else { add(parent, el("code", part)); }
+    });
+    return parent;
+  }
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
   function field(parent, label, value) {
     var p = add(parent, el("p"));
@@ -53,7 +66,12 @@
       code.title = "reason code: the cause of this verdict, stable across runs (search for it to find every cell with it)";
     }
     field(body, "Summary", ev.summary);
-    if (ev.title) { field(body, "Check", ev.title + (ev.measures ? " (measures: " + ev.measures + ")" : "")); }
+    if (ev.title) {
+      var check = add(body, el("p"));
+      add(check, el("strong", "Check: "));
+      withCode(check, ev.title);
+      if (ev.measures) { check.appendChild(document.createTextNode(" (measures: " + ev.measures + ")")); }
+    }
     field(body, "Duration", ev.duration_ms + " ms");
     if (ev.notes.length) {
       var ns = add(body, el("section"));
@@ -90,7 +108,7 @@
           add(s, el("h4", "SSE lines (" + r.sse_count + ")"));
           add(s, el("pre", r.sse));
         } else {
-          add(s, el("h4", "Body (" + r.size_bytes + " bytes received)"));
+          add(s, el("h4", "Body (" + plural(r.size_bytes, "byte") + " received)"));
           add(s, el("pre", r.body === "" ? "(empty)" : r.body));
         }
         r.notes.forEach(function (note) { add(s, el("p", note, "note")); });
@@ -126,10 +144,15 @@
   }
   dialog.addEventListener("close", function () { if (opener) { opener.focus(); } });
   document.getElementById("panel-close").addEventListener("click", closePanel);
-  document.getElementById("matrix").addEventListener("click", function (event) {
+  // The matrix cells, and the verdicts listed under "what will break", open the evidence.
+  document.addEventListener("click", function (event) {
     var target = event.target;
-    var button = target && target.closest ? target.closest("button.cell") : null;
+    var button = target && target.closest ? target.closest("button.cell, button.ev") : null;
     if (button) { openPanel(button.getAttribute("data-key"), button); }
+    // A link to a folded part (run details, legend) unfolds it, even when the address already names it.
+    var link = target && target.closest ? target.closest("a[href^='#']") : null;
+    var folded = link ? document.getElementById(link.getAttribute("href").slice(1)) : null;
+    if (folded && folded.tagName === "DETAILS") { folded.open = true; }
   });
 
   // Hover shows the native title; keyboard focus gets the same one-line summary in a tooltip,
@@ -187,26 +210,56 @@
       if (ok) { visibleCount += 1; bySection[row.getAttribute("data-section")] = true; }
     });
     sections.forEach(function (row) { row.hidden = !bySection[row.getAttribute("data-section")]; });
-    shown.textContent = visibleCount + " of " + rows.length + " checks shown";
+    shown.textContent = visibleCount + " of " + plural(rows.length, "check") + " shown";
   }
   filter.addEventListener("change", apply);
   sectionFilter.addEventListener("change", apply);
   search.addEventListener("input", apply);
 
+  // Following report.html#CHECK_ID (or a section's link) must leave the row below the sticky header
+  // row, whatever its height (long provider or model names make it taller): the header's measured
+  // height is the rows' scroll-margin-top, so the browser's own fragment scroll lands right too, and
+  // reveal() checks where the row ended up.
+  var thead = matrix.querySelector("thead");
+  var GAP = 12;
+  function headHeight() { return thead ? thead.getBoundingClientRect().height : 0; }
+  function measureHead() {
+    document.documentElement.style.setProperty("--head-h", Math.ceil(headHeight() + GAP) + "px");
+  }
+  function belowHeader(row) {
+    var head = thead ? thead.querySelector("th").getBoundingClientRect() : null;
+    var box = row.getBoundingClientRect();
+    // The header covers the row only while it is stuck to the top of the window.
+    var bottom = head && head.top <= 1 ? head.bottom : 0;
+    if (box.top < bottom + GAP) { window.scrollBy(0, box.top - bottom - GAP); }
+  }
   function reveal() {
-    var id = decodeURIComponent(location.hash.slice(1));
+    var id = location.hash.slice(1);
+    try { id = decodeURIComponent(id); } catch (e) { /* a malformed %-escape: look the id up as it is */ }
     if (!id) { return; }
     var target = document.getElementById(id) || document.getElementById("check-" + id);
-    var row = target && target.closest ? target.closest("tr") : null;
-    if (row && row.hidden) {
+    if (!target) { return; }
+    var folded = target.closest ? target.closest("details") : null;
+    if (folded) { folded.open = true; }
+    var row = target.closest ? target.closest("#matrix tr") : null;
+    if (!row) { target.scrollIntoView({ block: "start" }); return; }
+    if (row.hidden) {
       filter.value = "all";
       sectionFilter.value = "";
       search.value = "";
       apply();
     }
-    if (target) { target.scrollIntoView({ block: "center" }); }
+    measureHead();
+    row.scrollIntoView({ block: "start", inline: "nearest" });
+    belowHeader(row);
   }
+  measureHead();
+  window.addEventListener("resize", measureHead);
   window.addEventListener("hashchange", reveal);
   apply();
-  if (location.hash) { reveal(); }
+  if (location.hash) {
+    reveal();
+    // The browser scrolls to the fragment itself once the page has loaded: check again after it.
+    window.addEventListener("load", function () { window.setTimeout(reveal, 0); });
+  }
 })();
