@@ -7,6 +7,7 @@ Judgements (how to read a refusal, a completion, a stream) live in ``conformance
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -37,15 +38,27 @@ class Evidence:
     notes: list[str] = field(default_factory=list)
 
 
+def code_word() -> str:
+    """A code word no model says by chance, fresh each time."""
+    return f"{random.choice(['ZEBRA', 'KESTREL', 'MARLIN', 'OSPREY'])}-{random.randint(1000, 9999)}"
+
+
 class SharedRequests:
     """One provider's memo of shared requests: each is sent once and awaited by every check using it."""
 
     def __init__(self) -> None:
         self._tasks: dict[Callable[..., Awaitable[Any]], asyncio.Task[Any]] = {}
+        self.code_word = code_word()
+        """Stated by shared requests that teach the model a fact, and looked for by the checks that
+        judge its recall: the same word in every check of this provider's round."""
 
     def get(self, request: SharedRequest[T], sender: CheckContext) -> asyncio.Task[T]:
         if request not in self._tasks:
-            self._tasks[request] = asyncio.ensure_future(request(sender))
+            task = asyncio.ensure_future(request(sender))
+            # Awaited through a shield: when every check awaiting it was cancelled (Ctrl-C), the task
+            # may still fail on a closed client with no one to see it; that is no error of the run.
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())
+            self._tasks[request] = task
         return self._tasks[request]
 
     def forget_all(self) -> None:
@@ -67,6 +80,11 @@ class CheckContext:
     @property
     def chat_model(self) -> str:
         return self.provider.models["chat"]
+
+    @property
+    def code_word(self) -> str:
+        """The round's code word (see ``SharedRequests.code_word``); ``canary()`` gives a check its own."""
+        return self._shared.code_word
 
     @property
     def vision_model(self) -> str | None:

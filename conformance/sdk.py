@@ -105,11 +105,17 @@ def judge_exception(ctx: CheckContext, exc: Exception, what: str) -> Outcome:
         if status >= 500:
             return failed("server_error", f"{what}: the provider answered HTTP {status}: {excerpt(str(exc), 160)}")
         return unsupported("refused", f"{what}: refused with HTTP {status}, raised as {type(exc).__name__}: {excerpt(str(exc), 160)}")
+    # The suite's own cut (max_body_bytes) reaches here as it is, or wrapped by the SDK in
+    # APIConnectionError("Connection error.") with the cut as its cause.
+    if cut := next((e for e in (exc, exc.__cause__, exc.__context__) if e is not None and STOPPED_READING in str(e)), None):
+        return failed("too_long", f"{what}: {excerpt(str(cut), 160)}: the stream did not end")
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         cause = f" ({excerpt(str(exc.__cause__), 120)})" if exc.__cause__ else ""
         return inconclusive("no_response", f"{what}: {type(exc).__name__}: {excerpt(str(exc), 160)}{cause}")
-    if STOPPED_READING in str(exc):
-        return failed("too_long", f"{what}: {excerpt(str(exc), 160)}: the stream did not end")
+    if type(exc) is openai.APIError:
+        # What the SDK raises for an `{"error": ...}` event in a 200 stream: the same finding as
+        # every other stream reader's, under the same code.
+        return failed("stream_error", f"{what}: the stream carries an error event, raised by the SDK as APIError: {excerpt(str(exc), 160)}")
     if type(exc).__name__ in ("ReadError", "RemoteProtocolError", "ReadTimeout", "ConnectError", "WriteError"):
         # The HTTP library's own failure mid-stream: the SDK lets it through unwrapped.
         return inconclusive("no_response", f"{what}: {type(exc).__name__}: {excerpt(str(exc), 160)}")

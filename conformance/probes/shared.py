@@ -4,7 +4,6 @@ helpers to read prompt tokens, reasoning, tool calls and streams."""
 from __future__ import annotations
 
 import json
-import random
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import jsonschema
 
 from conformance.client import HTTPResult, StreamResult, loads_strict
-from conformance.context import CheckContext
+from conformance.context import CheckContext, code_word
 from conformance.judge import message_of
 from conformance.text import json_path
 
@@ -87,14 +86,31 @@ NAMED_WEATHER = {"type": "function", "function": {"name": "get_weather"}}
 COUNTING_PROMPT = "Count from 1 to 200, separated by spaces. Output only the numbers."
 
 
-def canary() -> str:
-    """A code word no model says by chance, fresh each run."""
-    return f"{random.choice(['ZEBRA', 'KESTREL', 'MARLIN', 'OSPREY'])}-{random.randint(1000, 9999)}"
+canary = code_word
+"""A code word of the check's own (``ctx.code_word`` is the one shared requests state)."""
+MINIMAL_PROMPT = "Say hello in one short sentence."
+RECALL_QUESTION = "What is my code word? Reply with the code word only."
+
+
+def stating_the_word(word: str) -> str:
+    return f"My code word is {word}. Remember it."
 
 
 async def minimal_chat(ctx: CheckContext) -> HTTPResult:
-    """Shared: chat.basic, chat.usage, auth.bearer and limits.rate_limit_headers judge this one request."""
-    return await ctx.post_chat("minimal chat request", ctx.chat_body("Say hello in one short sentence."))
+    """Shared: base_url.v1_path, chat.basic, chat.usage, auth.bearer and limits.rate_limit_headers judge this one request."""
+    return await ctx.post_chat("minimal chat request", ctx.chat_body(MINIMAL_PROMPT))
+
+
+async def recall_conversation(ctx: CheckContext) -> HTTPResult:
+    """Shared: chat.multi_turn judges a user/assistant/user history is answered, and chat.history_recall
+    that the answer recalls the code word stated only in the first turn. No system message: a
+    provider that refuses one (system.role's finding) must not fail these too."""
+    history = [
+        {"role": "user", "content": stating_the_word(ctx.code_word)},
+        {"role": "assistant", "content": "Noted."},
+        {"role": "user", "content": RECALL_QUESTION},
+    ]
+    return await ctx.post_chat("multi-turn history", ctx.chat_body(history))
 
 
 async def named_tool_call(ctx: CheckContext) -> HTTPResult:
@@ -288,8 +304,8 @@ def word_count(text: str) -> int:
 
 
 def numbers_in(text: str) -> list[int]:
-    """The whole numbers a reply says, in order ("1, 2, 3" → [1, 2, 3])."""
-    return [int(n) for n in re.findall(r"(?<![\d.])\d{1,6}(?![\d.])", text)]
+    """The whole numbers a reply says, in order ("1, 2, 3." → [1, 2, 3]); a decimal ("2.5") is none."""
+    return [int(n) for n in re.findall(r"(?<!\d)(?<!\d\.)\d{1,6}(?!\d|\.\d)", text)]
 
 
 _FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*\s*\n(.*)\n\s*```\s*$", re.DOTALL)

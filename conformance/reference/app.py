@@ -98,21 +98,21 @@ def create_app(
                 frames = error_event_frames(error.envelope(), flavour)
                 return StreamingResponse(iter(frames), media_type=SSE_MEDIA_TYPE, headers=_completion_headers(started))
             return render_error(error, _completion_headers(started), request)
-        result = model.reply(chat, flavour, sampler)
+        results = model.replies(chat, flavour, sampler)
         completion_id = f"chatcmpl-{secrets.token_hex(12)}"
         created = int(time.time())
         headers = _completion_headers(started)
         if flavour.has("echo_key"):
             headers["x-debug-authorization"] = request.headers.get("authorization", "")
         if chat.stream:
-            frames = sse_frames(chat, result, completion_id=completion_id, created=created, flavour=flavour)
+            frames = sse_frames(chat, results, completion_id=completion_id, created=created, flavour=flavour)
             return GatedStreamingResponse(
                 stream_body(frames, flavour, state),
                 slot=stream_slot(flavour, state),
                 media_type=media_type(flavour),
                 headers={**headers, "cache-control": "no-cache"},
             )
-        body = model.completion_body(chat, result, completion_id=completion_id, created=created, flavour=flavour)
+        body = model.completion_body(chat, results, completion_id=completion_id, created=created, flavour=flavour)
         return JSONResponse(body, headers=headers)
 
     response_store = responses.ResponseStore()

@@ -13,6 +13,7 @@ import random
 import re
 import secrets
 from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +63,7 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class Reply:
-    """One choice's answer (all n choices are identical) and the token counts for usage."""
+    """One choice's answer and the token counts for usage (``replies`` gives one per choice of ``n``)."""
 
     content: str | None
     tool_calls: tuple[ToolCall, ...]
@@ -101,6 +102,12 @@ class Sampler:
         return word
 
 
+def replies(request: ChatRequest, flavour: Flavour, sampler: Sampler | None = None) -> list[Reply]:
+    """One reply per choice (``n``), each sampled on its own as a model does: alike at temperature 0."""
+    sampler = sampler or Sampler()
+    return [reply(request, flavour, sampler) for _ in range(request.n)]
+
+
 def reply(request: ChatRequest, flavour: Flavour, sampler: Sampler | None = None) -> Reply:
     """The answer to a request; ``sampler`` is the server's (a fresh one, without memory, if none)."""
     prompt = prompt_tokens(request.messages)
@@ -137,25 +144,24 @@ def prompt_tokens(messages: tuple[Message, ...]) -> int:
 
 
 def completion_body(
-    request: ChatRequest, result: Reply, *, completion_id: str, created: int, flavour: Flavour
+    request: ChatRequest, results: Sequence[Reply], *, completion_id: str, created: int, flavour: Flavour
 ) -> dict[str, Any]:
-    """The non-streamed response body."""
-    message = _message_object(request, result, flavour)
+    """The non-streamed response body: one choice per reply."""
     body: dict[str, Any] = {
         **response_head("chat.completion", request, completion_id=completion_id, created=created, flavour=flavour),
         "choices": [
             {
                 "index": index,
-                "message": message,
+                "message": _message_object(request, result, flavour),
                 "logprobs": choice_logprobs(request, result.pieces),
                 "finish_reason": result.finish_reason,
                 **choice_extras(flavour),
             }
-            for index in range(request.n)
+            for index, result in enumerate(results)
         ],
     }
     if not flavour.has("usage_missing"):
-        body["usage"] = usage_object(result, request.n, flavour)
+        body["usage"] = usage_object(results, flavour)
     return {**body, **response_tail(flavour)}
 
 
@@ -207,11 +213,13 @@ def tool_call_object(call: ToolCall, flavour: Flavour = Flavour()) -> dict[str, 
     return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": arguments}}
 
 
-def usage_object(result: Reply, n: int, flavour: Flavour = Flavour()) -> dict[str, Any]:
-    completion = result.completion_tokens * n
-    total = result.prompt_tokens + completion + (1 if flavour.has("usage_wrong") else 0)
+def usage_object(results: Sequence[Reply], flavour: Flavour = Flavour()) -> dict[str, Any]:
+    """Usage of a request: its prompt once, the completion tokens of every choice."""
+    prompt = results[0].prompt_tokens
+    completion = sum(r.completion_tokens for r in results)
+    total = prompt + completion + (1 if flavour.has("usage_wrong") else 0)
     return {
-        "prompt_tokens": result.prompt_tokens,
+        "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": total,
         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},

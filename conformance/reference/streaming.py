@@ -12,7 +12,7 @@ written (:func:`sse_frames`, and the pacing in ``concurrency.py``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .flavour import Flavour
@@ -58,7 +58,7 @@ Piece = tuple[dict[str, Any], tuple[str, ...] | None]
 
 
 def chunks(
-    request: ChatRequest, result: Reply, *, completion_id: str, created: int, flavour: Flavour
+    request: ChatRequest, results: Sequence[Reply], *, completion_id: str, created: int, flavour: Flavour
 ) -> Iterator[dict[str, Any]]:
     """Every chunk object of the stream, in order (without the final ``[DONE]``)."""
     envelope = {
@@ -73,8 +73,8 @@ def chunks(
     usage_field = {"usage": None} if include_usage else {}
     if flavour.has("azure_filter_preamble"):
         yield AZURE_PROMPT_FILTER_CHUNK
-    midway = flavour.has("stream_error_midway") and not result.tool_calls
-    for index in range(request.n):
+    midway = flavour.has("stream_error_midway") and not results[0].tool_calls
+    for index, result in enumerate(results):
         for position, (delta, logprobs, finish_reason) in enumerate(_deltas(request, result, flavour)):
             if midway and (position > MIDWAY_CONTENT_CHUNKS or finish_reason is not None):
                 # OpenRouter's way to report an upstream failure once the stream has started: an error
@@ -91,7 +91,7 @@ def chunks(
             }
             yield {**envelope, "choices": [choice], **usage_field}
     if include_usage:
-        yield {**envelope, "choices": [], "usage": usage_object(result, request.n, flavour)}
+        yield {**envelope, "choices": [], "usage": usage_object(results, flavour)}
 
 
 def _midway_error_chunk(envelope: dict[str, Any]) -> dict[str, Any]:
@@ -104,11 +104,11 @@ def media_type(flavour: Flavour) -> str:
     return NDJSON_MEDIA_TYPE if flavour.has("ndjson_stream") else SSE_MEDIA_TYPE
 
 
-def sse_frames(request: ChatRequest, result: Reply, *, completion_id: str, created: int, flavour: Flavour) -> list[str]:
+def sse_frames(request: ChatRequest, results: Sequence[Reply], *, completion_id: str, created: int, flavour: Flavour) -> list[str]:
     """The response body, one frame per event, so each is flushed on its own (one frame under ``one_big_chunk``)."""
     payloads = [
         json.dumps(chunk, separators=(",", ":"), ensure_ascii=False)
-        for chunk in chunks(request, result, completion_id=completion_id, created=created, flavour=flavour)
+        for chunk in chunks(request, results, completion_id=completion_id, created=created, flavour=flavour)
     ]
     if not (flavour.has("no_done") or flavour.has("ndjson_stream")):
         payloads.append(DONE)

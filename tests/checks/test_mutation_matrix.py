@@ -115,8 +115,8 @@ DEVIANT: dict[str, dict[str, Expectation]] = {
     "stream_error_midway": {
         **{check: "fail/stream_error" for check in (
             "streaming.sse", "streaming.done", "streaming.content", "streaming.usage", "tokens.max_completion_tokens", "tokens.max_tokens",
+            "sdk.streaming",
         )},
-        "sdk.streaming": "fail/sdk_raised",
     },
     "usage_missing": {"chat.usage": "fail/no_usage"},
     "usage_wrong": {
@@ -128,7 +128,7 @@ DEVIANT: dict[str, dict[str, Expectation]] = {
         **{check: "fail/bad_chunk" for check in VALIDATE_CHUNKS},
         "tools.roundtrip": "skip/prerequisite",
         # Informational: a broken answer to the deprecated functions is a warning, never a failure.
-        "tools.legacy_functions": "warn/refused_badly",
+        "tools.legacy_functions": "warn/bad_completion",
     },
     "tool_args_object": {
         **{check: "fail/schema" for check in (*ALL_TOOL_CALLING, "tools.strict", "tools.selection")},
@@ -162,7 +162,6 @@ DEVIANT: dict[str, dict[str, Expectation]] = {
     "system_rejected": {
         "system.role": "unsupported/clean_4xx",
         "system.developer_role": "unsupported/clean_4xx",
-        "chat.multi_turn": "unsupported/clean_4xx",
     },
     "system_ignored": {"system.role": "fail/dropped", "system.developer_role": "fail/dropped"},
     "developer_rejected": {"system.developer_role": "unsupported/clean_4xx"},

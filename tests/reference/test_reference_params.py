@@ -241,6 +241,18 @@ def test_n_two_plain_and_streamed(http: httpx.Client) -> None:
         assert finish_of(chunks, index) == "stop"
 
 
+def test_n_choices_are_sampled_each_on_their_own(http: httpx.Client) -> None:
+    varied = ok(chat(http, RANDOM, n=3, temperature=1.5))
+    words = [c["message"]["content"] for c in varied["choices"]]
+    assert len(set(words)) == 3 and set(words) <= set(ANIMALS)
+    greedy = ok(chat(http, RANDOM, n=2, temperature=0))
+    assert [c["message"]["content"] for c in greedy["choices"]] == [ANIMALS[0]] * 2
+    one = ok(chat(http, RANDOM, temperature=0))["usage"]
+    # The prompt counts once; every choice's completion counts.
+    assert greedy["usage"]["prompt_tokens"] == one["prompt_tokens"]
+    assert greedy["usage"]["completion_tokens"] == 2 * one["completion_tokens"]
+
+
 # --- logprobs ------------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from conformance.png import colour_name, decode_png, solid_png
 from conformance.reference import DEFAULT_MODELS, create_app
 from conformance.reference.flavour import KNOWN_DEVIATIONS, Flavour
-from conformance.reference.model import Reply, completion_body, prompt_tokens, reply
+from conformance.reference.model import Reply, completion_body, prompt_tokens, replies, reply
 from conformance.reference.requests import (
     INVALID_KEY_MESSAGE,
     MISSING_KEY_MESSAGE,
@@ -473,7 +473,7 @@ def test_prompt_tokens_count_words_and_images_with_a_floor_of_one() -> None:
 
 def test_completion_body_shape() -> None:
     request = parse(messages=[user("hi")], n=2)
-    body = completion_body(request, reply(request, PLAIN), completion_id="chatcmpl-x", created=5, flavour=PLAIN)
+    body = completion_body(request, replies(request, PLAIN), completion_id="chatcmpl-x", created=5, flavour=PLAIN)
     message: dict[str, Any] = {"role": "assistant", "content": "Hello! You said: hi", "refusal": None, "annotations": []}
     assert body["choices"] == [
         {"index": i, "message": message, "logprobs": None, "finish_reason": "stop"} for i in range(2)
@@ -486,7 +486,7 @@ def test_completion_body_shape() -> None:
 
 def test_completion_body_tool_calls_carry_string_arguments() -> None:
     request = parse(messages=[user('weather "Rome"')], tools=[WEATHER_TOOL])
-    body = completion_body(request, reply(request, PLAIN), completion_id="c", created=1, flavour=PLAIN)
+    body = completion_body(request, [reply(request, PLAIN)], completion_id="c", created=1, flavour=PLAIN)
     (call,) = body["choices"][0]["message"]["tool_calls"]
     assert call["type"] == "function" and isinstance(call["function"]["arguments"], str)
     assert body["choices"][0]["message"]["content"] is None
@@ -496,8 +496,8 @@ def test_completion_body_tool_calls_carry_string_arguments() -> None:
 
 
 def stream(request: ChatRequest, result: Reply | None = None) -> list[dict[str, Any]]:
-    result = result or reply(request, PLAIN)
-    return list(chunks(request, result, completion_id="chatcmpl-s", created=7, flavour=PLAIN))
+    results = [result] * request.n if result else replies(request, PLAIN)
+    return list(chunks(request, results, completion_id="chatcmpl-s", created=7, flavour=PLAIN))
 
 
 def test_text_stream_reassembles_to_the_content() -> None:

@@ -197,8 +197,8 @@ def test_a_check_whose_request_succeeded_on_retry_is_judged_on_the_final_answer(
     verdict = verdict_of(out, "base_url.v1_path")
     assert verdict["status"] == "pass" and "HTTP 200" in verdict["summary"]
     assert [(e["label"], e["response"]["status"]) for e in verdict["exchanges"]] == [
-        ("chat completion at the configured base (attempt 1 of 2)", 429),
-        ("chat completion at the configured base (attempt 2 of 2)", 200),
+        ("minimal chat request (attempt 1 of 2)", 429),
+        ("minimal chat request (attempt 2 of 2)", 200),
     ]
     assert any("retried after HTTP 429" in note for note in verdict["notes"])
 

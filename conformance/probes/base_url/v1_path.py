@@ -9,6 +9,8 @@ from conformance.registry import check
 from conformance.text import excerpt
 from conformance.verdict import Outcome, failed, inconclusive, passed
 
+from ..shared import MINIMAL_PROMPT, minimal_chat
+
 
 def alternate_base(base_url: str) -> str:
     """The same base with `/v1` added, or removed when it is there (including a doubled `/v1/v1`)."""
@@ -39,8 +41,7 @@ def refuses_the_model(result: HTTPResult, model: str) -> bool:
 )
 async def base_url_v1_path(ctx: CheckContext) -> Outcome:
     configured = ctx.base_url
-    body = ctx.chat_body("Say OK.")
-    here = await ctx.post_chat("chat completion at the configured base", body)
+    here = await ctx.shared(minimal_chat)
     if here.error:
         return no_answer(here, f"POST {configured}/chat/completions")
     if here.status is not None and 300 <= here.status < 400:
@@ -63,7 +64,7 @@ async def base_url_v1_path(ctx: CheckContext) -> Outcome:
             f"{ctx.chat_model!r} ({error_message(here.json)}): check models.chat",
         )
     other = alternate_base(configured)
-    there = await ctx.post_chat("chat completion at the other base form", body, base_url=other)
+    there = await ctx.post_chat("chat completion at the other base form", ctx.chat_body(MINIMAL_PROMPT), base_url=other)
     if there.error or there.status == 404:
         answer = there.error or f"HTTP {there.status}"
         return failed("no_endpoint", f"no chat completions endpoint: {configured} answers HTTP 404 and {other} answers {answer}; check base_url")

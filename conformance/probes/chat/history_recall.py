@@ -8,9 +8,7 @@ from conformance.registry import check
 from conformance.text import excerpt
 from conformance.verdict import Measures, Outcome, failed, passed, warned
 
-from ..shared import canary, prompt_tokens
-
-QUESTION = "What is my code word? Reply with the code word only."
+from ..shared import RECALL_QUESTION, prompt_tokens, recall_conversation
 
 
 @check(
@@ -18,17 +16,12 @@ QUESTION = "What is my code word? Reply with the code word only."
     measures=Measures.MODEL, reasons=("pass/recalled", "fail/history_dropped", "warn/not_recalled"),
 )
 async def chat_history_recall(ctx: CheckContext) -> Outcome:
-    word = canary()
-    history = [
-        {"role": "user", "content": f"My code word is {word}. Remember it."},
-        {"role": "assistant", "content": "Noted."},
-        {"role": "user", "content": QUESTION},
-    ]
-    completion = require_completion(ctx, await ctx.post_chat("three-turn history", ctx.chat_body(history)), "a three-turn history")
+    word = ctx.code_word
+    completion = require_completion(ctx, await ctx.shared(recall_conversation), "a three-message history")
     reply = content_of(completion)
     if word in reply:
         return passed("recalled", f"the earlier turn's code word {word} is recalled")
-    alone = await ctx.post_chat("the last turn alone", ctx.chat_body(QUESTION))
+    alone = await ctx.post_chat("the last turn alone", ctx.chat_body(RECALL_QUESTION))
     whole, last = prompt_tokens(completion), prompt_tokens(alone.json) if alone.ok else None
     if whole is not None and last is not None and whole <= last:
         return failed("history_dropped", f"the earlier turns appear dropped: prompt_tokens {whole} with them, {last} for the last turn alone")

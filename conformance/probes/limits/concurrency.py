@@ -1,4 +1,4 @@
-"""limits.concurrency: a few streams at once each complete, with their own content, and side by side.
+"""limits.concurrency: two streams at once each complete, with their own content, and side by side.
 
 llama.cpp's server cuts a running stream off when another request arrives; a provider that
 serves one request at a time makes concurrent clients wait. Both show only under concurrency."""
@@ -16,8 +16,9 @@ from conformance.verdict import Outcome, failed, passed, skipped, warned
 
 from ..shared import numbers_in, summarise_stream
 
-COUNTS = (24, 25, 26)
-"""Each stream counts to its own number: a stream that carries another's numbers was crossed."""
+COUNTS = (24, 25)
+"""Each stream counts to its own number: a stream that carries another's numbers was crossed. Two
+show all three faults (a cut, a crossing, a wait); a third would only cost another request."""
 
 
 def timeline(result: StreamResult) -> tuple[float, float, float]:
@@ -32,7 +33,7 @@ machine or a busy event loop serves short requests one after another whatever th
 
 
 @check(
-    "limits.concurrency", "A few streams at once each complete with [DONE] and their own content, served side by side",
+    "limits.concurrency", "Two streams at once each complete with [DONE] and their own content, served side by side",
     reasons=("pass/side_by_side", "pass/too_fast_to_tell", "fail/stream_cut", "fail/crossed", "warn/one_at_a_time", "skip/single_slot"),
 )
 async def limits_concurrency(ctx: CheckContext) -> Outcome:
@@ -53,8 +54,10 @@ async def limits_concurrency(ctx: CheckContext) -> Outcome:
         said = numbers_in(summary.content)
         if said and max(said) > n:
             return failed("crossed", f"the stream asked to count to {n} carries {excerpt(' '.join(map(str, said)), 80)!r}: another request's content")
-    lines = sorted(timeline(r) for r in results)
-    start = lines[0][0]
+    # In the order they were answered: over parallel connections a server that serves one at a
+    # time may take the last one sent first, and it still made the others wait.
+    lines = sorted((timeline(r) for r in results), key=lambda line: line[1])
+    start = min(sent for sent, _, _ in lines)
     timings = "; ".join(f"sent {(sent - start) * 1000:.0f} ms, headers {(head - start) * 1000:.0f} ms, done {(end - start) * 1000:.0f} ms"
                         for sent, head, end in lines)
     # Only a request sent while another was still streaming for a while says anything about being

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from conformance.context import CheckContext
-from conformance.judge import conformant, envelope_problem, json_label_problem, no_answer
+from conformance.judge import conformant, envelope_problem, json_label_problem, no_answer, refusal
 from conformance.registry import check
 from conformance.text import excerpt
 from conformance.verdict import Outcome, failed, warned
@@ -21,8 +21,10 @@ async def models_retrieve(ctx: CheckContext) -> Outcome:
     known = await ctx.get("retrieve the configured model", f"/models/{model}")
     if known.error:
         return no_answer(known, f"GET /models/{model}")
-    if not known.ok:
-        return failed("missing", f"GET /models/{model} answers HTTP {known.status} for the configured model: {excerpt(known.text, 120)}")
+    if known.status == 404:
+        return failed("missing", f"GET /models/{model} answers HTTP 404 for the configured model: {excerpt(known.text, 120)}")
+    if decided := refusal(ctx, known, f"GET /models/{model}"):
+        return decided  # a server error, a rate limit or a refusal is not a missing route
     document = known.json
     problem = json_label_problem(known)
     if problem or not isinstance(document, dict) or document.get("id") != model or document.get("object") != "model":

@@ -10,7 +10,7 @@ from conformance.judge import require_completion, stream_usable
 from conformance.registry import check
 from conformance.verdict import Outcome, failed, passed
 
-PROMPT = "Say hello in one short sentence."
+from .sampling import sampling_body, two_at_zero
 
 
 def streamed_indexes(result: StreamResult) -> tuple[set[int], set[int]]:
@@ -35,15 +35,14 @@ def streamed_indexes(result: StreamResult) -> tuple[set[int], set[int]]:
     reasons=("pass/two_choices", "fail/ignored", "fail/bad_indexes", "fail/ignored_in_stream"),
 )
 async def params_n(ctx: CheckContext) -> Outcome:
-    body = ctx.chat_body(PROMPT, n=2)
-    completion = require_completion(ctx, await ctx.post_chat("n=2", body), "n=2")
+    completion = require_completion(ctx, await ctx.shared(two_at_zero), "n=2")
     choices = completion["choices"]
     indexes = [c.get("index") for c in choices if isinstance(c, dict)]
     if len(choices) == 1:
         return failed("ignored", "n=2 was ignored: the completion has 1 choice")
     if sorted(i for i in indexes if isinstance(i, int)) != [0, 1] or len(indexes) != 2:
         return failed("bad_indexes", f"n=2 gave {len(choices)} choices with indexes {indexes}, expected [0, 1]")
-    stream = await ctx.stream_chat("n=2 (streamed)", body)
+    stream = await ctx.stream_chat("n=2 (streamed)", sampling_body(ctx, 0, n=2))
     if not stream_usable(ctx, stream, "n=2 (streamed)"):
         return passed("two_choices", "two choices with indexes 0 and 1 (the streamed request was not judged)")
     spoke, finished = streamed_indexes(stream)

@@ -12,7 +12,7 @@ from conformance.client import HTTPResult
 from conformance.context import CheckContext
 from conformance.judge import Decided, error_message, no_answer, refusal, require_completion
 from conformance.registry import check
-from conformance.verdict import Outcome, failed, passed, warned
+from conformance.verdict import Outcome, failed, inconclusive, passed, warned
 
 PROMPT = "Say hello in one short sentence."
 NAME = "auditor"
@@ -48,25 +48,42 @@ def body_with(ctx: CheckContext, fields: list[str]) -> dict[str, Any]:
     return body
 
 
-async def refused_fields(ctx: CheckContext, fields: list[str]) -> list[str]:
-    """The fields among ``fields`` that are refused, found by halving (a few requests each)."""
+async def is_refused(ctx: CheckContext, fields: list[str], unknown: list[str]) -> bool:
+    """Whether a request with ``fields`` is refused (4xx); a 429 or 5xx says nothing about the
+    fields, so they go to ``unknown`` and count as accepted (never blamed on a guess)."""
+    result = await ctx.post_chat(f"optional fields: {', '.join(fields)}", body_with(ctx, fields))
+    if result.error:
+        raise Decided(no_answer(result, f"optional fields {', '.join(fields)}"))
+    assert result.status is not None
+    if result.status == 429 or result.status >= 500:
+        unknown.extend(f for f in fields if f not in unknown)
+        return False
+    return not result.ok
+
+
+async def refused_groups(ctx: CheckContext, fields: list[str], unknown: list[str], kept: tuple[str, ...] = ()) -> list[list[str]]:
+    """Given that ``kept`` with ``fields`` is refused: the fields refused on their own, found by
+    halving; or, when neither half is refused, the fields that are refused only together."""
     if len(fields) == 1:
-        return fields
+        return [fields]
     half = len(fields) // 2
-    found: list[str] = []
-    for part in (fields[:half], fields[half:]):
-        result = await ctx.post_chat(f"optional fields: {', '.join(part)}", body_with(ctx, part))
-        if result.error:
-            raise Decided(no_answer(result, f"optional fields {', '.join(part)}"))
-        if not result.ok:
-            found += await refused_fields(ctx, part)
-    # Refused together but not apart (a combination): all of them are the finding.
-    return found or fields
+    first, second = fields[:half], fields[half:]
+    groups: list[list[str]] = []
+    for part in (first, second):
+        if await is_refused(ctx, [*kept, *part], unknown):
+            groups += await refused_groups(ctx, part, unknown, kept)
+    if groups or unknown:
+        return groups
+    # Each half passes alone: the refusal needs fields from both. Narrow the second half with the
+    # first sent along, then the first with what was found of the second.
+    in_second = [f for g in await refused_groups(ctx, second, unknown, (*kept, *first)) for f in g]
+    in_first = [f for g in await refused_groups(ctx, first, unknown, (*kept, *in_second)) for f in g]
+    return [in_first + in_second]
 
 
 @check(
     "params.optional_fields", "OpenAI's optional request fields at neutral values (top_p 1, user, logit_bias {}, metadata, ...) are accepted",
-    reasons=("pass/accepted", "fail/core_fields_refused", "warn/newer_fields_refused"),
+    reasons=("pass/accepted", "fail/core_fields_refused", "warn/newer_fields_refused", "error/not_narrowed"),
 )
 async def params_optional_fields(ctx: CheckContext) -> Outcome:
     names = list(FIELDS)
@@ -77,9 +94,16 @@ async def params_optional_fields(ctx: CheckContext) -> Outcome:
         return passed("accepted", f"a request with {len(names)} optional fields at neutral values is accepted: {', '.join(names)}")
     if result.error or result.status is None or result.status >= 500 or result.status == 429:
         return decided
-    refused = await refused_fields(ctx, names)
+    unknown: list[str] = []
+    groups = await refused_groups(ctx, names, unknown)
+    if unknown:
+        ctx.note(f"not narrowed down, answered 429 or 5xx while halving: {', '.join(unknown)}")
+    if not groups:
+        return inconclusive("not_narrowed", f"refused with HTTP {result.status}, but the requests that would name the fields were answered 429 or 5xx")
+    refused = [f for g in groups for f in g]
     message = error_message(result.json) or f"HTTP {result.status}"
-    core = [f for f in refused if f in CORE]
-    if core:
-        return failed("core_fields_refused", f"refused with HTTP {result.status} for {', '.join(refused)} ({message}); clients send these")
-    return warned("newer_fields_refused", f"refused with HTTP {result.status} for {', '.join(refused)} ({message}): newer fields some clients send")
+    together = "".join(f"; {' + '.join(g)} refused only together" for g in groups if len(g) > 1)
+    named = f"HTTP {result.status} for {', '.join(refused)} ({message}{together})"
+    if any(f in CORE for f in refused):
+        return failed("core_fields_refused", f"refused with {named}; clients send these")
+    return warned("newer_fields_refused", f"refused with {named}: newer fields some clients send")

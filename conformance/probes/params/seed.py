@@ -8,7 +8,8 @@ from conformance.registry import check
 from conformance.text import excerpt
 from conformance.verdict import Measures, Outcome, passed, warned
 
-RANDOM_PROMPT = "Name one animal at random. Reply with one word."
+from .sampling import sampling_body
+
 SEED = 421
 
 
@@ -17,7 +18,7 @@ SEED = 421
     measures=Measures.MODEL, reasons=("pass/reproducible", "warn/not_reproducible"),
 )
 async def params_seed(ctx: CheckContext) -> Outcome:
-    body = ctx.chat_body(RANDOM_PROMPT, reply_tokens=8, seed=SEED, temperature=1)
+    body = sampling_body(ctx, 1, seed=SEED)
     replies = []
     for attempt in (1, 2):
         result = await ctx.post_chat(f"seed {SEED}, temperature 1 ({attempt} of 2)", body)

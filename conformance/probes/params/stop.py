@@ -13,13 +13,17 @@ from ..shared import numbers_in, summarise_stream
 PROMPT = "Count from 1 to 20, separated by spaces. Output only the numbers."
 STOP = "7"
 LEAD = (5, 6)
-"""Numbers a counting reply says just before the stop word: their presence shows the model counted."""
+"""Numbers a counting reply says just before the stop word: their presence shows the model counted.
+A stop sequence is a string, so any "7" in the text (a "17" too) is one the server let through."""
 
 
 def judge_reply(text: str, finish: object, mode: str) -> Outcome | None:
     """The verdict on one reply, or None when the model did not count (nothing can be concluded)."""
     said = numbers_in(text)
-    if int(STOP) in said:
+    # Past the stop word: the word itself, or counting on after the number before it (a server
+    # that deletes the word from the text but lets the model go on).
+    after_lead = said[len(said) - said[::-1].index(LEAD[-1]):] if LEAD[-1] in said else []
+    if STOP in text or after_lead:
         return failed("ignored", f"{mode}: stop [{STOP!r}] was ignored: the reply goes on past it: {excerpt(text, 100)!r}")
     if not set(LEAD) <= set(said):
         return None

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from conformance.context import CheckContext
-from conformance.judge import content_of, envelope_problem, error_body, no_answer, require_completion
+from conformance.judge import envelope_problem, error_body, no_answer
 from conformance.registry import check
 from conformance.text import excerpt
 from conformance.verdict import Measures, Outcome, failed, passed, warned
 
-from .seed import RANDOM_PROMPT
+from .sampling import replies, sampling_body, two_at_zero
 
 HIGH = 1.5
 SAMPLES = 3
 OUT_OF_RANGE = 2.5
-
-
-async def replies(ctx: CheckContext, temperature: float, count: int) -> list[str]:
-    body = ctx.chat_body(RANDOM_PROMPT, reply_tokens=8, temperature=temperature)
-    out = []
-    for i in range(1, count + 1):
-        result = await ctx.post_chat(f"temperature {temperature:g} ({i} of {count})", body)
-        out.append(content_of(require_completion(ctx, result, f"temperature {temperature:g}")).strip())
-    return out
 
 
 @check(
@@ -31,10 +22,9 @@ async def replies(ctx: CheckContext, temperature: float, count: int) -> list[str
              "fail/out_of_range_server_error"),
 )
 async def params_temperature(ctx: CheckContext) -> Outcome:
-    zero = await replies(ctx, 0, 2)
+    zero = await replies(ctx, 0, 2, await ctx.shared(two_at_zero))
     high = await replies(ctx, HIGH, SAMPLES)
-    body = ctx.chat_body(RANDOM_PROMPT, reply_tokens=8, temperature=OUT_OF_RANGE)
-    beyond = await ctx.post_chat(f"temperature {OUT_OF_RANGE:g} (outside 0..2)", body)
+    beyond = await ctx.post_chat(f"temperature {OUT_OF_RANGE:g} (outside 0..2)", sampling_body(ctx, OUT_OF_RANGE))
     if beyond.error:
         return no_answer(beyond, f"temperature {OUT_OF_RANGE:g}")
     if beyond.status is not None and beyond.status >= 500:

@@ -8,9 +8,7 @@ from conformance.registry import check
 from conformance.text import excerpt
 from conformance.verdict import Outcome, failed, unsupported
 
-from .reading import RESPONSE_REASONS, output_text, require_response, usage_counts
-
-PROMPT = "Say hello in one short sentence."
+from .reading import RESPONSE_REASONS, first_turn, output_text, require_response, usage_counts
 
 
 @check(
@@ -18,7 +16,7 @@ PROMPT = "Say hello in one short sentence."
     reasons=("pass/completed", "unsupported/no_responses_api", "fail/not_completed", "fail/no_text", "fail/bad_usage", *RESPONSE_REASONS),
 )
 async def responses_basic(ctx: CheckContext) -> Outcome:
-    result = await ctx.post_responses("minimal response", ctx.responses_body(PROMPT))
+    result = await ctx.shared(first_turn)
     if result.status in (404, 405):
         # auth.bearer passed, so chat completions answer here: the path itself is what is missing.
         return unsupported("no_responses_api", f"no Responses API: POST /responses answers HTTP {result.status} ({excerpt(result.text, 100)})")

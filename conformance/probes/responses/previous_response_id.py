@@ -8,10 +8,8 @@ from conformance.registry import check
 from conformance.text import excerpt
 from conformance.verdict import Outcome, failed, passed, warned
 
-from ..shared import canary
-from .reading import RESPONSE_REASONS, output_text, require_response, usage_counts
-
-QUESTION = "What is my code word? Reply with the code word only."
+from ..shared import RECALL_QUESTION
+from .reading import RESPONSE_REASONS, first_turn, output_text, require_response, usage_counts
 
 
 @check(
@@ -20,18 +18,17 @@ QUESTION = "What is my code word? Reply with the code word only."
     reasons=("pass/recalled", "fail/no_id", "fail/ignored", "warn/not_recalled", *RESPONSE_REASONS),
 )
 async def responses_previous_response_id(ctx: CheckContext) -> Outcome:
-    word = canary()
-    first = require_response(ctx, await ctx.post_responses("first turn (stored)", ctx.responses_body(f"My code word is {word}. Remember it.")),
-                             "the first turn")
+    word = ctx.code_word
+    first = require_response(ctx, await ctx.shared(first_turn), "the first turn")
     previous = first.get("id")
     if not isinstance(previous, str) or not previous:
         return failed("no_id", f"the first response has no id to continue from ({previous!r})")
-    body = ctx.responses_body(QUESTION, previous_response_id=previous)
+    body = ctx.responses_body(RECALL_QUESTION, previous_response_id=previous)
     second = require_response(ctx, await ctx.post_responses("second turn by previous_response_id", body), "previous_response_id")
     text = output_text(second)
     if word in text:
         return passed("recalled", f"continuing from {previous!r} recalls the code word {word}")
-    alone = await ctx.post_responses("the second turn alone", ctx.responses_body(QUESTION))
+    alone = await ctx.post_responses("the second turn alone", ctx.responses_body(RECALL_QUESTION))
     with_history, without = usage_counts(second), usage_counts(alone.json) if alone.ok else None
     if with_history and without and 0 < with_history[0] <= without[0]:
         return failed("ignored", f"previous_response_id was ignored: input_tokens {with_history[0]} with it, {without[0]} without; {word} absent")

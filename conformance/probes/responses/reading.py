@@ -11,8 +11,16 @@ from conformance.text import excerpt
 from conformance.validate import COMPAT
 from conformance.verdict import failed
 
+from ..shared import stating_the_word
+
 RESPONSE_REASONS = ("fail/not_json", "fail/not_json_content_type", "fail/error_body", "fail/schema")
 """What :func:`require_response` decides besides the shared guards (the same names as for chat)."""
+
+
+async def first_turn(ctx: CheckContext) -> HTTPResult:
+    """Shared: responses.basic judges this minimal response, and responses.previous_response_id
+    continues from it (it states the round's code word; stored by default, as OpenAI stores)."""
+    return await ctx.post_responses("minimal response (first turn)", ctx.responses_body(stating_the_word(ctx.code_word)))
 
 
 def require_response(ctx: CheckContext, result: HTTPResult, what: str, *, owner: bool = False) -> dict[str, Any]:

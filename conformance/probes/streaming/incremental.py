@@ -14,7 +14,10 @@ FAST_S = 0.5
 """A whole reply within this of the headers cannot have been held back long enough to matter, and
 a busy machine can bunch a quick reply's chunks this much: below it, nothing can be told apart."""
 BURST_SHARE = 0.1
-"""Content spread over less than this share of the time to its last piece came in one burst."""
+"""The closing stretch of the time to the last content piece (this share of it) in which a burst lands."""
+HELD_BACK = 0.8
+"""This share of the content pieces arriving in that closing stretch was held back: a proxy that
+lets a first piece through, then buffers, looks spread when only the first and last are timed."""
 
 
 def content_chunks(chunks: list[StreamChunk]) -> list[StreamChunk]:
@@ -48,6 +51,11 @@ async def streaming_incremental(ctx: CheckContext) -> Outcome:
         return passed(
             "too_fast_to_matter", f"the whole reply arrived within {FAST_S * 1000:.0f} ms of the headers ({timings}): nothing was held back noticeably",
         )
-    if last - first < BURST_SHARE * last:
-        return warned("one_burst", f"the content came in one burst at the end ({timings}): a buffering proxy or a faked stream")
+    closing = last - BURST_SHARE * last
+    late = sum(1 for p in pieces if p.at_s - opened >= closing)
+    if late >= HELD_BACK * len(pieces):
+        return warned(
+            "one_burst", f"{late} of {len(pieces)} content chunks came in one burst at the end ({timings}): the stream showed the user "
+            "nothing earlier (a buffering proxy, a faked stream, or a long queue before very fast generation)",
+        )
     return passed("incremental", f"the content arrived over {(last - first) * 1000:.0f} ms ({timings})")

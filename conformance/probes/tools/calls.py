@@ -11,10 +11,18 @@ from conformance.judge import Decided, content_of, first_choice, require_complet
 from conformance.text import excerpt
 from conformance.verdict import failed
 
-from ..shared import ToolCall, argument_problem, tool_calls_of
+from ..shared import STOCK_TOOL, TIME_TOOL, WEATHER_TOOL, ToolCall, argument_problem, tool_calls_of
 
 TOOL_RESULT = {"city": "Paris", "temperature_c": 17, "conditions": "light rain"}
 CALL_REASONS = ("fail/bad_arguments", "fail/finish_without_calls", "fail/wrong_finish_reason")
+SELECTION_PROMPT = 'What is the local time in "Asia/Tokyo" right now? Use the right tool.'
+
+
+async def three_tools_one_needed(ctx: CheckContext) -> HTTPResult:
+    """Shared: tools.auto judges that tool_choice auto calls a tool when one is needed, tools.selection
+    that it is the right one of three."""
+    body = ctx.chat_body(SELECTION_PROMPT, tools=[WEATHER_TOOL, STOCK_TOOL, TIME_TOOL], tool_choice="auto")
+    return await ctx.post_chat("tool_choice auto, three tools, one needed", body)
 """What :func:`require_tool_calls` decides (besides the shared guards)."""
 
 

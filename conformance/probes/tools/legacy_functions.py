@@ -16,20 +16,24 @@ from ..shared import WEATHER_TOOL, ToolCall, argument_problem, tool_calls_of
 FUNCTION: dict[str, Any] = dict(WEATHER_TOOL["function"])
 
 
+def informational(decided: Outcome, reason: str) -> Outcome:
+    """A deprecated feature that is missing or broken is worth knowing, not a gate: a failure is a warning."""
+    return decided if decided.status in (Status.UNSUPPORTED, Status.ERROR) else warned(reason, decided.summary)
+
+
 @check(
     "tools.legacy_functions", "The deprecated `functions` + `function_call: {name}` give `message.function_call` (informational)",
     reasons=("pass/function_call", "warn/answered_as_tool_calls", "warn/ignored", "warn/bad_arguments", "warn/wrong_finish_reason",
-             "warn/refused_badly"),
+             "warn/refused_badly", "warn/bad_completion"),
 )
 async def tools_legacy_functions(ctx: CheckContext) -> Outcome:
     body = ctx.chat_body('Look up "Paris".', functions=[FUNCTION], function_call={"name": "get_weather"})
     result = await ctx.post_chat("legacy functions + function_call", body)
     what = "legacy functions"
-    decided = refusal(ctx, result, what) or completion_problem(ctx, result, what)
-    if decided is not None:
-        # Informational: a deprecated feature that is missing or broken is worth knowing, not a gate.
-        keep = decided.status in (Status.UNSUPPORTED, Status.ERROR)
-        return decided if keep else warned("refused_badly", decided.summary)
+    if (refused := refusal(ctx, result, what)) is not None:
+        return informational(refused, "refused_badly")
+    if (broken := completion_problem(ctx, result, what)) is not None:
+        return informational(broken, "bad_completion")
     message = message_of(result.json)
     call = message.get("function_call")
     finish = first_choice(result.json).get("finish_reason")

@@ -8,10 +8,7 @@ from conformance.registry import check
 from conformance.text import excerpt
 from conformance.verdict import Measures, Outcome, warned
 
-from ..shared import STOCK_TOOL, TIME_TOOL, WEATHER_TOOL
-from .calls import CALL_REASONS, require_tool_calls
-
-PROMPT = 'What is the local time in "Asia/Tokyo" right now? Use the right tool.'
+from .calls import CALL_REASONS, require_tool_calls, three_tools_one_needed
 
 
 @check(
@@ -19,9 +16,7 @@ PROMPT = 'What is the local time in "Asia/Tokyo" right now? Use the right tool.'
     measures=Measures.MODEL, reasons=("pass/right_tool", "warn/wrong_tool", "warn/answered_in_text", *CALL_REASONS),
 )
 async def tools_selection(ctx: CheckContext) -> Outcome:
-    body = ctx.chat_body(PROMPT, tools=[WEATHER_TOOL, STOCK_TOOL, TIME_TOOL], tool_choice="auto")
-    result = await ctx.post_chat("three tools, one needed", body)
-    completion, calls = require_tool_calls(ctx, result, "three tools offered", finish_reasons=("tool_calls",))
+    completion, calls = require_tool_calls(ctx, await ctx.shared(three_tools_one_needed), "three tools offered", finish_reasons=("tool_calls",))
     if not calls:
         return warned("answered_in_text", f"the model answered in text instead of calling get_time: {excerpt(content_of(completion), 80)!r}")
     names = [c.name for c in calls]
