@@ -24,7 +24,6 @@ import dataclasses
 import itertools
 import json
 import re
-import socket
 import ssl
 import threading
 import time
@@ -87,16 +86,6 @@ def transport() -> httpx.AsyncHTTPTransport:
     return httpx.AsyncHTTPTransport(verify=SSL_CONTEXT, limits=httpx.Limits(keepalive_expiry=2.0))
 
 
-def without_nagle(server: CraftedProvider) -> CraftedProvider:
-    """TCP_NODELAY on the listening socket (Linux hands it to every accepted one): the crafted server
-    writes a reply's headers and body apart, and Nagle's algorithm against the client's delayed ACK
-    holds the body ~40 ms on loopback. The bytes and their writes stay exactly the same."""
-    listener = getattr(getattr(server, "_httpd", None), "socket", None)
-    if isinstance(listener, socket.socket):
-        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return server
-
-
 @pytest.fixture
 def judge(crafted: Callable[[Handler], CraftedProvider]) -> Judge:
     """judge(check_id, handler) → Judged(outcome, ctx, server, seconds): that one check's function
@@ -104,7 +93,7 @@ def judge(crafted: Callable[[Handler], CraftedProvider]) -> Judge:
     the test instead of becoming an `error` verdict)."""
 
     def run(check_id: str, handler: Handler, *, models: dict[str, str] | None = None, settings: Settings = FAST) -> Judged:
-        server = without_nagle(crafted(handler))
+        server = crafted(handler)
         check = next(c for c in all_checks() if c.id == check_id)
         config = ProviderConfig(name="crafted", base_url=server.base_url, models=models or {"chat": MODEL}, api_key=KEY, settings=settings)
 

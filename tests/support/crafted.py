@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import sys
 import threading
 import time
@@ -164,6 +165,12 @@ class CraftedProvider:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+
+    def server_bind(self) -> None:
+        # Replies go out as several writes (headers, body, chunks); with Nagle's algorithm against
+        # the client's delayed ACK each later write waits ~40 ms on loopback. The bytes stay the same.
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().server_bind()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up mid-reply (at its body cap, or after enough evidence) is expected.
