@@ -102,6 +102,8 @@ def providers_yaml(server: HostileServer) -> str:
         "  - name: reference",
         "    base_url: embedded:reference",
         "    models: {chat: reference-chat, vision: reference-vision}",
+        # It never stalls: a short timeout would only fail it on a busy machine (the unaffected test).
+        "    timeout_s: 30",
     ]
     for behaviour in server.behaviours:
         lines += [
