@@ -112,9 +112,9 @@ def providers_yaml(server: HostileServer) -> str:
             "    api_key: ${HOSTILE_KEY}",
             f"    models: {{chat: {MODEL}}}",
         ]
-        if behaviour == "endless_stream":
-            # The body cap, not the clock, must end its streams: with dozens of streams sharing one
-            # hostile server, reaching MAX_BODY_BYTES can take longer than TIMEOUT_S.
+        if behaviour in ("endless_stream", "huge_body"):
+            # The body cap, not the clock, must end these bodies: with dozens of requests sharing one
+            # hostile server on a busy machine, reaching MAX_BODY_BYTES can take longer than TIMEOUT_S.
             lines.append(f"    timeout_s: {ENDLESS_TIMEOUT_S}")
     return "\n".join(lines) + "\n"
 
