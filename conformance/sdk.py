@@ -1,4 +1,4 @@
-"""The official ``openai`` Python SDK as a second client (the optional extra ``[sdk]``).
+"""The official ``openai`` Python SDK as a second client (a dependency of the package).
 
 Whatever the schemas say, users ask "does my client work?". The SDK is pointed at the provider
 with the suite's base URL, key, headers and timeout, and no retries (nothing is hidden). It
@@ -26,7 +26,7 @@ from .verdict import Outcome, failed, inconclusive, skipped, unsupported
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-INSTALL = "python3 -m pip install -e '.[sdk]'"
+INSTALL = "python3 -m pip install 'openai>=1.40'"
 SDK_REQUESTS_BOUND = 4
 """An SDK check sends at most this many requests: its whole time is bounded by as many timeouts."""
 SDK_REASONS = (

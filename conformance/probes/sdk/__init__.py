@@ -1,4 +1,4 @@
-"""The official openai Python SDK as a second client (optional extra `[sdk]`; without it these are
+"""The official openai Python SDK as a second client (a dependency; where it was removed these are
 skip, naming the install command): chat, the stream helper, tools, and the Responses API."""
 
 from .chat import sdk_chat
