@@ -52,12 +52,12 @@ def render_junit(result: RunResult) -> str:
             seen.add(v.provider)
             suites.append((v.provider, None))
 
+    by_provider: dict[str, list[Verdict]] = {}  # one pass over the verdicts, not one per suite
+    for v in result.verdicts:
+        by_provider.setdefault(v.provider, []).append(v)
     for name, skipped_reason in suites:
         classname = xml_text(f"conformance.{name}")
-        verdicts = sorted(
-            (v for v in result.verdicts if v.provider == name),
-            key=lambda v: order.get(v.check_id, len(order)),
-        )
+        verdicts = sorted(by_provider.get(name, []), key=lambda v: order.get(v.check_id, len(order)))
         suite = ET.SubElement(root, "testsuite", name=xml_text(name))
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         elapsed = 0.0

@@ -100,10 +100,40 @@ def sections_of(checks: list[CheckInfo]) -> list[str]:
     return list(dict.fromkeys(c.section for c in checks))
 
 
-def section_scores(result: RunResult, provider: str) -> list[SectionScore]:
-    """Per section, in matrix order: the provider's passed / applicable and worst verdict."""
-    checks = ordered_checks(result)
-    index = verdict_index(result)
+class Tallies:
+    """Each provider's verdict counts, counted once for a whole report.
+
+    ``matrix.score`` and ``RunResult.counts`` walk every verdict of the run at each call; a report
+    asks once per column, which at hundreds of columns made rendering grow with the square of them.
+    """
+
+    def __init__(self, result: RunResult) -> None:
+        self._counts: dict[str, dict[Status, int]] = {}
+        for v in result.verdicts:
+            self._counts.setdefault(v.provider, {s: 0 for s in Status})[v.status] += 1
+
+    def counts(self, provider: str) -> dict[Status, int]:
+        """As ``RunResult.counts``: every status, 0 for those the provider has none of."""
+        return dict(self._counts.get(provider) or {s: 0 for s in Status})
+
+    def score(self, provider: str) -> tuple[int, int]:
+        """As ``matrix.score``: (passed, applicable), applicable being every verdict that is not skip."""
+        counts = self.counts(provider)
+        return counts[Status.PASS], sum(counts.values()) - counts[Status.SKIP]
+
+
+Index = dict[tuple[str, str], Verdict]
+"""(provider, check id) → verdict, as ``matrix.verdict_index`` makes it."""
+
+
+def section_scores(
+    result: RunResult, provider: str, *, checks: list[CheckInfo] | None = None, index: Index | None = None
+) -> list[SectionScore]:
+    """Per section, in matrix order: the provider's passed / applicable and worst verdict. A report of
+    many columns passes the run's ``checks`` (``ordered_checks``) and ``index`` rather than have each
+    column make them again."""
+    checks = ordered_checks(result) if checks is None else checks
+    index = verdict_index(result) if index is None else index
     worse = {(w.provider, w.check_id) for w in result.comparison.worse} if result.comparison else set()
     scores = {s: SectionScore(s) for s in sections_of(checks)}
     for check in checks:
@@ -132,12 +162,15 @@ class Breakage:
     """The provider's fail and unsupported verdicts in this group, in checklist order."""
 
 
-def breakage(result: RunResult, provider: str) -> list[Breakage]:
+def breakage(
+    result: RunResult, provider: str, *, checks: list[CheckInfo] | None = None, index: Index | None = None
+) -> list[Breakage]:
     """The provider's failing and unsupported checks, grouped by :data:`IMPACTS` (in that order,
-    :data:`OTHER` last), each group in checklist order. Groups with nothing to list are left out."""
-    index = verdict_index(result)
+    :data:`OTHER` last), each group in checklist order. Groups with nothing to list are left out.
+    ``checks`` and ``index`` as for :func:`section_scores`."""
+    index = verdict_index(result) if index is None else index
     groups: dict[str, Breakage] = {}
-    for check in ordered_checks(result):
+    for check in ordered_checks(result) if checks is None else checks:
         v = index.get((provider, check.id))
         if v is None or v.status not in BREAKING:
             continue
