@@ -5,30 +5,39 @@ copied into each page, so the page still works on its own: mailed, archived or o
 
 Every provider-supplied string is hostile. Server-side text goes through ``html.escape(quote=True)``
 after :func:`visible` has made control and bidi-override characters visible; the evidence travels in
-a ``<script type="application/json">`` block with ``< > &`` U+2028 U+2029 escaped, and the page's
-script only ever inserts it with ``textContent``. A Content-Security-Policy pins the page's own
-style and script by hash, so even a rendering mistake could not run or load anything else.
+a ``<script type="application/json">`` block, one gzipped base64 chunk per matrix row (:func:`pack_row`),
+which the page's script decodes when a cell is opened and only ever inserts with ``textContent``. A
+Content-Security-Policy pins the page's own style and script by hash, so even a rendering mistake
+could not run or load anything else.
+
+Size: a page of 300 columns must open about as fast per cell as one of 5 (bench/bench_size.py). So
+the evidence is compressed, each cell is as few elements as it can be, and everything a column needs
+from the run is counted once per page (:class:`Page`), not once per column.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import hashlib
 import html
 import importlib.resources
 import json
 import re
 import urllib.parse
+from dataclasses import dataclass
 from typing import Any
 
-from ..matrix import matrix_providers, ordered_checks, score, skipped_providers, verdict_index
+from ..matrix import matrix_providers, ordered_checks, skipped_providers, verdict_index
 from ..results import CheckInfo, ProviderRun, RunResult, WorseCheck
 from ..text import clip, excerpt, one_line, plural, visible
 from ..verdict import STATUS_ORDER, Exchange, Status, Verdict
 from .dates import when
 from .evidence import curl_command, pretty_body
-from .overview import BREAKING, SectionScore, breakage, section_scores, sections_of
+from .groups import ColumnGroup, column_groups, has_groups, short_name
+from .latency import NO_STREAM, caveat, spread_ms, tokens_rate
+from .overview import BREAKING, Index, SectionScore, Tallies, breakage, section_scores, sections_of
 
 BODY_CAP = 20_000
 """Most characters of any one body (request, response, SSE lines, curl command) the page shows."""
@@ -131,6 +140,22 @@ def host_of(base_url: str) -> str:
     return f"{host}:{port}" if port else host
 
 
+@dataclass(frozen=True)
+class Page:
+    """A run and what the parts of its page look up, made once per page rather than once per column
+    (at hundreds of columns, once per column is what made rendering slow)."""
+
+    result: RunResult
+    checks: list[CheckInfo]
+    """``matrix.ordered_checks``: the rows."""
+    index: Index
+    tallies: Tallies
+
+    @classmethod
+    def of(cls, result: RunResult) -> Page:
+        return cls(result, ordered_checks(result), verdict_index(result), Tallies(result))
+
+
 def provider_started(result: RunResult, provider: str) -> str:
     """When the run that made this provider's column started (its own run, in a merged result)."""
     source = result.source_of(provider)
@@ -219,6 +244,23 @@ def _evidence(v: Verdict, check: CheckInfo) -> dict[str, Any]:
     }
 
 
+def pack_row(cells: dict[str, Any]) -> str:
+    """One matrix row's evidence (provider index → cell) as the page carries it: JSON, gzipped, base64
+    without padding. The page script decodes a row when one of its cells is opened.
+
+    Why: the evidence is nine tenths of the page, and a browser parses it all before showing anything.
+    A row holds one check's cells for every provider, which repeat each other (the same requests, much
+    the same answers), so a row compresses many times over, more so the more columns there are, and
+    the page stays quick to open at hundreds of columns.
+
+    Lone surrogates (undecodable bytes in evidence) are written as ``\\udXXX``, which inside a JSON
+    string (the only place they can be) is their exact escape; ``mtime=0`` keeps the page reproducible.
+    """
+    text = json.dumps(cells, ensure_ascii=False, separators=(",", ":"))
+    data = gzip.compress(text.encode("utf-8", errors="backslashreplace"), compresslevel=6, mtime=0)
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
 def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
@@ -232,7 +274,10 @@ def asset(name: str) -> str:
 
 def _cell(v: Verdict | None, key: str, worse: WorseCheck | None = None) -> str:
     """One matrix cell; ``worse`` marks it as a regression against the run's comparison baseline
-    (a mark in words as well as an outline, so it reads in greyscale too)."""
+    (a mark in words as well as an outline, so it reads in greyscale too).
+
+    The glyph is plain text, not an element of its own: at hundreds of columns every element a cell
+    has is tens of thousands more for the browser to style and lay out before the page opens."""
     mark = f'<span class="worse-mark">▼ was {esc(worse.before, NAME_CAP)}</span>' if worse else ""
     worse_class = " worse" if worse else ""
     if v is None:
@@ -242,8 +287,7 @@ def _cell(v: Verdict | None, key: str, worse: WorseCheck | None = None) -> str:
     code = f"{_code(v)}: " if v.reason else ""
     return (
         f'<td class="st-{word}{worse_class}"><button type="button" class="cell st-{word}" data-key="{esc(key)}" '
-        f'title="{esc(regression + code + one_line(v.summary, TITLE_CAP))}">'
-        f'<span class="glyph" aria-hidden="true">{glyph}</span> {word}{mark}</button></td>'
+        f'title="{esc(regression + code + one_line(v.summary, TITLE_CAP))}">{glyph} {word}{mark}</button></td>'
     )
 
 
@@ -281,10 +325,54 @@ def _counts_text(score: SectionScore) -> str:
     return ", ".join(f"{s.value} {score.counts[s]}" for s in STATUS_ORDER if score.counts.get(s))
 
 
-def _overview(result: RunResult, providers: list[ProviderRun], section_ids: dict[str, str]) -> str:
+def _overview_row(page: Page, p: ProviderRun, pi: int, section_ids: dict[str, str]) -> str:
+    """One provider's row of the scores per section; ``pi`` is its column's index (its anchors')."""
+    passed, applicable = page.tallies.score(p.name)
+    name = esc(p.name, NAME_CAP)
+    in_group = ' class="in-group"' if p.group is not None else ""
+    cells = [
+        f'<tr data-provider="{name}"{in_group}><th scope="row">'
+        f'<a class="ov-name" href="#{esc(anchor("breaks", p.name, pi))}" title="{name}: what will break for your client">'
+        f"{esc(short_name(p), NAME_CAP)}</a> "
+        f'<span class="ov-total" title="passed / applicable (not skip)">{passed}/{applicable}</span></th>'
+    ]
+    for sc in section_scores(page.result, p.name, checks=page.checks, index=page.index):
+        worse = f' <span class="worse-mark">▼{sc.worse}</span>' if sc.worse else ""
+        worse_class = " worse" if sc.worse else ""
+        where = f"{one_line(p.name, NAME_CAP)} · {one_line(sc.section, NAME_CAP)}"
+        if sc.worst is None:
+            cells.append(
+                f'<td class="ov-none{worse_class}" data-section="{esc(sc.section)}" data-worst="none">'
+                f'<a class="ov-cell" href="#{esc(section_ids[sc.section])}" title="{esc(where + ": no verdict")}">'
+                f"· none{worse}</a></td>"
+            )
+            continue
+        word = sc.worst.value
+        worse_note = f"; {plural(sc.worse, 'cell')} worse than the baseline" if sc.worse else ""
+        title = f"{where}: {sc.passed}/{sc.applicable} passed ({_counts_text(sc)}); worst verdict: {word}{worse_note}"
+        cells.append(
+            f'<td class="st-{word}{worse_class}" data-section="{esc(sc.section)}" data-worst="{word}">'
+            f'<a class="ov-cell st-{word}" href="#{esc(section_ids[sc.section])}" title="{esc(title)}">'
+            f'{GLYPH[sc.worst]} {sc.passed}/{sc.applicable}'
+            f'<span class="sr"> {word}</span>{worse}</a></td>'
+        )
+    cells.append("</tr>")
+    return "".join(cells)
+
+
+def _overview_group_row(group: ColumnGroup, width: int) -> str:
+    """The header row above a group's rows in the scores per section: the providers.yaml entry's name."""
+    name = esc(group.name, NAME_CAP)
+    return (
+        f'<tr class="ov-group" data-group="{name}"><th scope="rowgroup" colspan="{width}">{name} '
+        f'<span class="muted">{plural(len(group.columns), "model")}</span></th></tr>'
+    )
+
+
+def _overview(page: Page, providers: list[ProviderRun], section_ids: dict[str, str]) -> str:
     """Providers (rows) × sections (columns, ``section_ids``: name → the id of its row in the matrix):
     passed / applicable per section, each cell coloured by its worst applicable verdict and linking
-    to its section of the matrix."""
+    to its section of the matrix. The models of a group follow a row with the group's name."""
     sections = list(section_ids)
     head = ['<tr><th scope="col" class="corner">Provider <span class="muted">score</span></th>']
     head += [
@@ -292,37 +380,13 @@ def _overview(result: RunResult, providers: list[ProviderRun], section_ids: dict
     ]
     head.append("</tr>")
     rows = []
-    for pi, p in enumerate(providers):
-        passed, applicable = score(result, p.name)
-        name = esc(p.name, NAME_CAP)
-        cells = [
-            f'<tr data-provider="{esc(p.name, NAME_CAP)}"><th scope="row">'
-            f'<a class="ov-name" href="#{esc(anchor("breaks", p.name, pi))}" title="{name}: what will break for your client">'
-            f"{name}</a> "
-            f'<span class="ov-total" title="passed / applicable (not skip)">{passed}/{applicable}</span></th>'
-        ]
-        for sc in section_scores(result, p.name):
-            worse = f' <span class="worse-mark">▼{sc.worse}</span>' if sc.worse else ""
-            worse_class = " worse" if sc.worse else ""
-            where = f"{one_line(p.name, NAME_CAP)} · {one_line(sc.section, NAME_CAP)}"
-            if sc.worst is None:
-                cells.append(
-                    f'<td class="ov-none{worse_class}" data-section="{esc(sc.section)}" data-worst="none">'
-                    f'<a class="ov-cell" href="#{esc(section_ids[sc.section])}" title="{esc(where + ": no verdict")}">'
-                    f"· none{worse}</a></td>"
-                )
-                continue
-            word = sc.worst.value
-            worse_note = f"; {plural(sc.worse, 'cell')} worse than the baseline" if sc.worse else ""
-            title = f"{where}: {sc.passed}/{sc.applicable} passed ({_counts_text(sc)}); worst verdict: {word}{worse_note}"
-            cells.append(
-                f'<td class="st-{word}{worse_class}" data-section="{esc(sc.section)}" data-worst="{word}">'
-                f'<a class="ov-cell st-{word}" href="#{esc(section_ids[sc.section])}" title="{esc(title)}">'
-                f'<span class="glyph" aria-hidden="true">{GLYPH[sc.worst]}</span> {sc.passed}/{sc.applicable}'
-                f'<span class="sr"> {word}</span>{worse}</a></td>'
-            )
-        cells.append("</tr>")
-        rows.append("".join(cells))
+    pi = 0
+    for group in column_groups(providers):
+        if group.name is not None:
+            rows.append(_overview_group_row(group, len(sections) + 1))
+        for p in group.columns:
+            rows.append(_overview_row(page, p, pi, section_ids))
+            pi += 1
     return (
         '<section id="overview" aria-labelledby="overview-title"><h2 id="overview-title">Scores per section</h2>'
         '<p class="muted hint">Passed / applicable (skip is not applicable), coloured by the worst verdict. '
@@ -332,65 +396,189 @@ def _overview(result: RunResult, providers: list[ProviderRun], section_ids: dict
     )
 
 
-def _breaks(result: RunResult, providers: list[ProviderRun], keys: dict[tuple[str, str], str]) -> str:
-    """Per provider, its failing and unsupported checks grouped by what an app would notice, one line each."""
-    blocks = []
-    for pi, p in enumerate(providers):
-        counts = result.counts(p.name)
-        groups = breakage(result, p.name)
-        passed, applicable = score(result, p.name)
-        parts = [
-            f'<section class="breaks" id="{esc(anchor("breaks", p.name, pi))}">'
-            f'<h3><span class="bname">{esc(p.name, NAME_CAP)}</span> '
-            f'<span class="ov-total" title="passed / applicable (not skip)">{passed}/{applicable}</span></h3>'
-        ]
-        if not groups:
-            parts.append('<p class="ok">Nothing fails and nothing is unsupported: a client written for OpenAI should work.')
-        else:
-            tally = [plural(counts[Status.FAIL], "failing check")] if counts[Status.FAIL] else []
-            if counts[Status.UNSUPPORTED]:
-                tally.append(f"{counts[Status.UNSUPPORTED]} unsupported")
-            parts.append(f'<p class="tally">{", ".join(tally)}.')
-        if counts[Status.ERROR]:
-            parts.append(f' {plural(counts[Status.ERROR], "check")} could not be judged (error): see the matrix.')
-        parts.append("</p>")
-        for group in groups:
+def _breaks_card(page: Page, p: ProviderRun, pi: int, keys: dict[tuple[str, str], str], level: int) -> str:
+    """One provider's card of "what will break": its failing and unsupported checks grouped by what an
+    app would notice, one line each. ``level`` is its heading's (3, or 4 under a group's heading)."""
+    counts = page.tallies.counts(p.name)
+    groups = breakage(page.result, p.name, checks=page.checks, index=page.index)
+    passed, applicable = page.tallies.score(p.name)
+    name_title = f' title="{esc(p.name, NAME_CAP)}"' if p.group is not None else ""
+    parts = [
+        f'<section class="breaks" id="{esc(anchor("breaks", p.name, pi))}">'
+        f'<h{level}><span class="bname"{name_title}>{esc(short_name(p), NAME_CAP)}</span> '
+        f'<span class="ov-total" title="passed / applicable (not skip)">{passed}/{applicable}</span></h{level}>'
+    ]
+    if not groups:
+        parts.append('<p class="ok">Nothing fails and nothing is unsupported: a client written for OpenAI should work.')
+    else:
+        tally = [plural(counts[Status.FAIL], "failing check")] if counts[Status.FAIL] else []
+        if counts[Status.UNSUPPORTED]:
+            tally.append(f"{counts[Status.UNSUPPORTED]} unsupported")
+        parts.append(f'<p class="tally">{", ".join(tally)}.')
+    if counts[Status.ERROR]:
+        parts.append(f' {plural(counts[Status.ERROR], "check")} could not be judged (error): see the matrix.')
+    parts.append("</p>")
+    for group in groups:
+        parts.append(
+            f'<h{level + 1}>{esc(group.impact.label)} <span class="muted">({len(group.verdicts)})</span></h{level + 1}>'
+            f'<p class="notices muted">{esc(group.impact.notices)}</p><ul>'
+        )
+        for v in group.verdicts:
+            word = v.status.value
+            code = f"{_code(v)}: " if v.reason else ""
             parts.append(
-                f'<h4>{esc(group.impact.label)} <span class="muted">({len(group.verdicts)})</span></h4>'
-                f'<p class="notices muted">{esc(group.impact.notices)}</p><ul>'
+                f'<li title="{esc(v.check_id + ": " + one_line(v.summary, TITLE_CAP))}">'
+                f'<button type="button" class="ev st-{word}" data-key="{esc(keys[(v.provider, v.check_id)])}" '
+                f'title="{esc("evidence: " + code + one_line(v.summary, TITLE_CAP))}">'
+                f'<span class="glyph" aria-hidden="true">{GLYPH[v.status]}</span> {word}</button> '
+                f'<a href="#{esc(keys[("#", v.check_id)])}">{esc(v.check_id, NAME_CAP)}</a> '
+                f'<span class="why">{esc(excerpt(v.summary, 180))}</span></li>'
             )
-            for v in group.verdicts:
-                word = v.status.value
-                code = f"{_code(v)}: " if v.reason else ""
-                parts.append(
-                    f'<li title="{esc(v.check_id + ": " + one_line(v.summary, TITLE_CAP))}">'
-                    f'<button type="button" class="ev st-{word}" data-key="{esc(keys[(v.provider, v.check_id)])}" '
-                    f'title="{esc("evidence: " + code + one_line(v.summary, TITLE_CAP))}">'
-                    f'<span class="glyph" aria-hidden="true">{GLYPH[v.status]}</span> {word}</button> '
-                    f'<a href="#{esc(keys[("#", v.check_id)])}">{esc(v.check_id, NAME_CAP)}</a> '
-                    f'<span class="why">{esc(excerpt(v.summary, 180))}</span></li>'
-                )
-            parts.append("</ul>")
-        parts.append("</section>")
-        blocks.append("".join(parts))
+        parts.append("</ul>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _breaks(page: Page, providers: list[ProviderRun], keys: dict[tuple[str, str], str]) -> str:
+    """A card per provider (see :func:`_breaks_card`); the cards of a group's models sit under a
+    heading with the group's name, the other cards in a grid between them."""
+    blocks: list[str] = []
+    loose: list[str] = []  # the cards of providers without a group, since the last group
+    pi = 0
+    for group in column_groups(providers):
+        if group.name is None:
+            loose += [_breaks_card(page, p, pi + n, keys, 3) for n, p in enumerate(group.columns)]
+        else:
+            if loose:
+                blocks.append(f'<div class="breaks-grid">{"".join(loose)}</div>')
+                loose = []
+            cards = "".join(_breaks_card(page, p, pi + n, keys, 4) for n, p in enumerate(group.columns))
+            name = esc(group.name, NAME_CAP)
+            blocks.append(
+                f'<section class="breaks-group" data-group="{name}"><h3>{name} '
+                f'<span class="muted">{plural(len(group.columns), "model")}</span></h3>'
+                f'<div class="breaks-grid">{cards}</div></section>'
+            )
+        pi += len(group.columns)
+    if loose or not blocks:
+        blocks.append(f'<div class="breaks-grid">{"".join(loose)}</div>')
     statuses = " or ".join(s.value for s in BREAKING)
     return (
         '<section id="breaks"><h2>What will break for your client</h2>'
         f'<p class="muted hint">Per provider, the checks with a {statuses} verdict, grouped by what an app would '
         "notice. Select a verdict for its evidence, a check for its row in the matrix.</p>"
-        f'<div class="breaks-grid">{"".join(blocks)}</div></section>\n'
+        f'{"".join(blocks)}</section>\n'
+    )
+
+
+def _column_head(page: Page, p: ProviderRun, *, rowspan: int = 1) -> str:
+    """One provider's header cell: its name (the model alone under a group's header; the full name in
+    the tooltip), host, chat model, run date and score."""
+    passed, applicable = page.tallies.score(p.name)
+    started = esc(when(provider_started(page.result, p.name)), NAME_CAP)
+    shown = short_name(p)
+    model = chat_model(p)
+    # A swept column is named after its model: showing the model again would only repeat it.
+    model_span = (
+        f'<span class="pmodel" title="chat model: {esc(model, NAME_CAP)}">{esc(model, NAME_CAP)}</span>'
+        if model != shown else ""
+    )
+    span = f' rowspan="{rowspan}"' if rowspan > 1 else ""
+    return (
+        f'<th scope="col"{span} data-provider="{esc(p.name, NAME_CAP)}">'
+        f'<span class="pname" title="{esc(p.name, NAME_CAP)}">{esc(shown, NAME_CAP)}</span>'
+        f'<span class="phost" title="host of the base URL">{esc(host_of(p.base_url), NAME_CAP)}</span>'
+        f"{model_span}"
+        f'<span class="pdate" title="run started">{started}</span>'
+        f'<span class="pscore" title="passed / applicable (not skip)">{passed}/{applicable}</span></th>'
+    )
+
+
+def _group_head(group: ColumnGroup) -> str:
+    """The cell above a group's columns, spanning exactly them."""
+    name = esc(group.name, NAME_CAP)
+    models = plural(len(group.columns), "model")
+    return (
+        f'<th scope="colgroup" colspan="{len(group.columns)}" class="pgroup" data-group="{name}">'
+        f'<span class="gname" title="{name}: {models} of one providers.yaml entry">{name}</span></th>'
+    )
+
+
+def _matrix_head(page: Page, providers: list[ProviderRun]) -> str:
+    """The matrix's header rows. With a model sweep in the run, two rows: the groups above, each
+    spanning its columns, then the models; a provider that is its own column spans both rows."""
+    if not has_groups(providers):
+        cells = "".join(_column_head(page, p) for p in providers)
+        return f'<tr><th scope="col" class="corner">Check</th>{cells}</tr>'
+    top = ['<tr class="pgroups"><th scope="col" class="corner" rowspan="2">Check</th>']
+    below = ['<tr class="pmodels">']
+    for group in column_groups(providers):
+        if group.name is None:
+            top += [_column_head(page, p, rowspan=2) for p in group.columns]
+        else:
+            top.append(_group_head(group))
+            below += [_column_head(page, p) for p in group.columns]
+    return "".join(top) + "</tr>" + "".join(below) + "</tr>"
+
+
+LATENCY_COLUMNS = 6
+"""First byte, first token, whole stream, tokens/s, streams, measured over."""
+
+
+def _latency_cells(p: ProviderRun) -> str:
+    """The run table's latency cells of one provider: medians with their max, or one "—" cell saying why."""
+    lat = p.latency
+    if lat is None:
+        why = "not run" if p.skipped_reason else NO_STREAM
+        return f'<td colspan="{LATENCY_COLUMNS}" class="muted lat-none" title="{esc(why)}">— ({esc(why)})</td>'
+    return (
+        f'<td class="num lat" title="time to the response headers: median (max)">{esc(spread_ms(lat.first_byte_ms))}</td>'
+        f'<td class="num lat" title="time to the first piece of content: median (max)">{esc(spread_ms(lat.first_token_ms))}</td>'
+        f'<td class="num lat" title="time to the end of the stream: median (max)">{esc(spread_ms(lat.total_ms))}</td>'
+        f'<td class="num lat" title="output tokens a second after the first, median (max), from the streams that reported usage">'
+        f"{esc(tokens_rate(lat))}</td>"
+        f'<td class="num">{int(lat.streams)}</td><td>{esc(lat.measured, NAME_CAP)}</td>'
+    )
+
+
+def _run_table(page: Page) -> str:
+    """Per provider (every column under its full name): host, run date, models, cost, score and the
+    latency its streams saw, with what those figures are and are not."""
+    result = page.result
+    rows = []
+    for p in result.providers:
+        passed, applicable = page.tallies.score(p.name)
+        models = ", ".join(f"{k}={v}" for k, v in p.models.items())
+        rows.append(
+            f"<tr><td>{esc(p.name, NAME_CAP)}</td><td>{esc(host_of(p.base_url), NAME_CAP)}</td>"
+            f"<td>{esc(when(provider_started(result, p.name)), NAME_CAP)}</td>"
+            f"<td>{esc(models, 1000)}</td><td class=\"num\">{int(p.requests)}</td>"
+            f"<td class=\"num\">{int(p.tokens)}</td>"
+            f"<td class=\"num\">{'skipped' if p.skipped_reason else f'{passed}/{applicable}'}</td>"
+            f"{_latency_cells(p)}</tr>"
+        )
+    measured = [p for p in result.providers if p.latency is not None]
+    note = caveat(measured) if measured else f"Latency: {NO_STREAM} in this run, so there are no figures."
+    return (
+        f'<p class="muted lat-note">{esc(note)}</p>'
+        '<table class="plain"><thead><tr><th scope="col">Provider</th>'
+        '<th scope="col">Host</th><th scope="col">Run started</th><th scope="col">Models</th><th scope="col">Requests</th>'
+        '<th scope="col">Tokens</th><th scope="col">Score</th>'
+        '<th scope="col">First byte</th><th scope="col">First token</th><th scope="col">Whole stream</th><th scope="col">Tokens/s</th>'
+        '<th scope="col">Streams</th><th scope="col">Measured over</th></tr></thead><tbody>'
+        f'{"".join(rows)}</tbody></table>\n'
     )
 
 
 def render_html(result: RunResult) -> str:
+    page = Page.of(result)
     providers = matrix_providers(result)
-    checks = ordered_checks(result)
-    index = verdict_index(result)
+    checks, index = page.checks, page.index
     sections = sections_of(checks)
     section_ids = {name: anchor("section", name, i) for i, name in enumerate(sections)}
 
     worse = {(w.provider, w.check_id): w for w in result.comparison.worse} if result.comparison else {}
-    cells: dict[str, Any] = {}
+    packed_rows: list[str] = []  # per check, its cells' evidence, compressed (see pack_row)
     keys: dict[tuple[str, str], str] = {}  # (provider, check id) → its cell's evidence key; ("#", check id) → its row's id
     rows: list[str] = []
     section = None
@@ -427,45 +615,24 @@ def render_html(result: RunResult) -> str:
             + (f'<span class="ctitle">{inline_code(check.title)}</span>' if check.title else "")
             + "</th>",
         ]
+        row_evidence: dict[str, Any] = {}
         for pi, v in enumerate(verdicts):
             key = f"{pi}:{ci}"
             if v is not None:
-                cells[key] = _evidence(v, check)
+                row_evidence[str(pi)] = _evidence(v, check)
                 keys[(providers[pi].name, check.id)] = key
             row.append(_cell(v, key, worse.get((providers[pi].name, check.id))))
         row.append("</tr>")
         rows.append("".join(row))
+        packed_rows.append(pack_row(row_evidence))
 
-    head = ['<tr><th scope="col" class="corner">Check</th>']
-    for p in providers:
-        passed, applicable = score(result, p.name)
-        started = esc(when(provider_started(result, p.name)), NAME_CAP)
-        head.append(
-            f'<th scope="col"><span class="pname" title="{esc(p.name, NAME_CAP)}">{esc(p.name, NAME_CAP)}</span>'
-            f'<span class="phost" title="host of the base URL">{esc(host_of(p.base_url), NAME_CAP)}</span>'
-            f'<span class="pmodel" title="chat model: {esc(chat_model(p), NAME_CAP)}">{esc(chat_model(p), NAME_CAP)}</span>'
-            f'<span class="pdate" title="run started">{started}</span>'
-            f'<span class="pscore" title="passed / applicable (not skip)">{passed}/{applicable}</span></th>'
-        )
-    head.append("</tr>")
+    head = _matrix_head(page, providers)
 
     legend = "".join(
         f'<dt class="st-{s.value}"><span class="glyph" aria-hidden="true">{GLYPH[s]}</span> {s.value}</dt>'
         f"<dd>{esc(MEANING[s])}</dd>"
         for s in STATUS_ORDER
     )
-
-    run_rows = []
-    for p in result.providers:
-        passed, applicable = score(result, p.name)
-        models = ", ".join(f"{k}={v}" for k, v in p.models.items())
-        run_rows.append(
-            f"<tr><td>{esc(p.name, NAME_CAP)}</td><td>{esc(host_of(p.base_url), NAME_CAP)}</td>"
-            f"<td>{esc(when(provider_started(result, p.name)), NAME_CAP)}</td>"
-            f"<td>{esc(models, 1000)}</td><td class=\"num\">{int(p.requests)}</td>"
-            f"<td class=\"num\">{int(p.tokens)}</td>"
-            f"<td class=\"num\">{'skipped' if p.skipped_reason else f'{passed}/{applicable}'}</td></tr>"
-        )
 
     sources_html = ""
     if result.sources:
@@ -505,7 +672,7 @@ def render_html(result: RunResult) -> str:
         if result.interrupted else ""
     )
 
-    evidence = script_json({"cells": cells})
+    evidence = script_json({"encoding": "gzip+base64", "rows": packed_rows})
     css, js = asset("report.css"), asset("report.js")
     csp = (
         f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(js)}; "
@@ -533,7 +700,7 @@ def render_html(result: RunResult) -> str:
             '<a href="#legend">legend</a></p>\n',
             interrupted,
             "</header>\n<main>\n",
-            _overview(result, providers, section_ids),
+            _overview(page, providers, section_ids),
             _comparison_note(result),
             skipped_html,
             '<div class="controls" role="search">'
@@ -549,17 +716,13 @@ def render_html(result: RunResult) -> str:
             'autocomplete="off"></label>'
             '<span id="shown" class="muted" aria-live="polite"></span></div>\n',
             '<table id="matrix"><thead>',
-            "".join(head),
+            head,
             "</thead><tbody>\n",
             "\n".join(rows),
             "\n</tbody></table>\n",
-            _breaks(result, providers, keys),
-            f'<details id="run"><summary>Run details: {spent}</summary>'
-            '<table class="plain"><thead><tr><th scope="col">Provider</th>'
-            '<th scope="col">Host</th><th scope="col">Run started</th><th scope="col">Models</th><th scope="col">Requests</th>'
-            '<th scope="col">Tokens</th><th scope="col">Score</th></tr></thead><tbody>',
-            "".join(run_rows),
-            "</tbody></table>\n",
+            _breaks(page, providers, keys),
+            f'<details id="run"><summary>Run details: {spent}</summary>',
+            _run_table(page),
             sources_html,
             "</details>\n",
             notes_html,

@@ -1,11 +1,18 @@
-"""A compact fixed-width matrix for the terminal."""
+"""A compact fixed-width matrix for the terminal.
+
+The matrix names its columns in at most 20 characters; with a model sweep (``gw/gpt-4o``, ...) that
+would cut every column to the same ``gw/…``, so a sweep's columns are named by their model under a
+line naming the group, and the lines below the matrix give each column its full name.
+"""
 
 from __future__ import annotations
 
-from ..matrix import matrix_providers, ordered_checks, score, skipped_providers, verdict_index
-from ..results import RunResult
+from ..matrix import matrix_providers, ordered_checks, skipped_providers, verdict_index
+from ..results import ProviderRun, RunResult
 from ..text import excerpt, one_line
 from ..verdict import Status, Verdict
+from .groups import column_groups, has_groups, short_name
+from .overview import Tallies
 
 WORD: dict[Status, str] = {
     Status.PASS: "pass",
@@ -26,6 +33,8 @@ _ANSI: dict[Status, str] = {
 }
 _RESET = "\x1b[0m"
 _MAX_COL = 20
+_MAX_NAME = 60
+"""A column's full name in the lines below the matrix, where it has the room."""
 _MAX_CODE = 60
 _SUMMARY = 160
 
@@ -42,6 +51,21 @@ def _problem_word(v: Verdict) -> str:
     return _name(v.code, _MAX_CODE) if v.reason else WORD[v.status]
 
 
+def _group_line(providers: list[ProviderRun], widths: list[int], id_width: int) -> str:
+    """The line above the column names: each group's name over exactly its columns (``gw -------``),
+    cut to fit them; blank over a provider that is its own column."""
+    spans = []
+    at = 0
+    for group in column_groups(providers):
+        width = sum(widths[at : at + len(group.columns)]) + 2 * (len(group.columns) - 1)
+        at += len(group.columns)
+        label = "" if group.name is None else _name(group.name, width)
+        if label and len(label) + 1 < width:
+            label += " " + "-" * (width - len(label) - 1)
+        spans.append(f"{label:<{width}}")
+    return "  ".join([" " * id_width] + spans).rstrip()
+
+
 def render_terminal_matrix(result: RunResult, *, color: bool) -> str:
     providers = matrix_providers(result)
     checks = ordered_checks(result)
@@ -52,11 +76,12 @@ def render_terminal_matrix(result: RunResult, *, color: bool) -> str:
             return text
         return f"{_ANSI[status]}{text}{_RESET}"
 
-    names = [_name(p.name, _MAX_COL) for p in providers]
-    widths = [max(len(n), 5) for n in names]
+    heads = [_name(short_name(p), _MAX_COL) for p in providers]
+    widths = [max(len(n), 5) for n in heads]
     id_width = max([len("check")] + [len(_name(c.id, 48)) for c in checks])
 
-    lines = ["  ".join([f"{'check':<{id_width}}"] + [f"{n:<{w}}" for n, w in zip(names, widths, strict=True)]).rstrip()]
+    lines = [_group_line(providers, widths, id_width)] if has_groups(providers) else []
+    lines.append("  ".join([f"{'check':<{id_width}}"] + [f"{n:<{w}}" for n, w in zip(heads, widths, strict=True)]).rstrip())
     lines.append("  ".join(["-" * id_width] + ["-" * w for w in widths]))
     for check in checks:
         cells = [f"{_name(check.id, 48):<{id_width}}"]
@@ -67,14 +92,16 @@ def render_terminal_matrix(result: RunResult, *, color: bool) -> str:
         lines.append("  ".join(cells).rstrip())
     lines.append("")
 
+    names = [_name(p.name, _MAX_NAME) for p in providers]
     name_width = max([len(n) for n in names] + [1])
+    tallies = Tallies(result)
     for p, n in zip(providers, names, strict=True):
-        passed, applicable = score(result, p.name)
-        counts = result.counts(p.name)
+        passed, applicable = tallies.score(p.name)
+        counts = tallies.counts(p.name)
         detail = ", ".join(f"{counts[s]} {WORD[s]}" for s in Status if counts[s] and s != Status.PASS)
         lines.append(f"{n:<{name_width}}  {passed}/{applicable} passed" + (f" ({detail})" if detail else ""))
     for p in skipped_providers(result):
-        lines.append(f"{_name(p.name, _MAX_COL)}  skipped: {_name(p.skipped_reason or '', _SUMMARY)}")
+        lines.append(f"{_name(p.name, _MAX_NAME)}  skipped: {_name(p.skipped_reason or '', _SUMMARY)}")
 
     problems = []
     order = {c.id: i for i, c in enumerate(checks)}
@@ -83,7 +110,7 @@ def render_terminal_matrix(result: RunResult, *, color: bool) -> str:
         if v.status in (Status.PASS, Status.SKIP):
             continue
         problems.append(
-            f"{_name(v.provider, _MAX_COL):<{name_width}}  {_name(v.check_id, 48):<{id_width}}  "
+            f"{_name(v.provider, _MAX_NAME):<{name_width}}  {_name(v.check_id, 48):<{id_width}}  "
             f"{paint(v.status, _problem_word(v))}: {_name(v.summary, _SUMMARY)}"
         )
     if problems:

@@ -20,3 +20,9 @@ def demo_run() -> RunResult:
 def hostile_content_run() -> RunResult:
     """The hostile_content flavour and the crafted hostile provider, side by side. Shared, as above."""
     return runs.hostile_result()
+
+
+@pytest.fixture(scope="session")
+def grouped_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    """A gateway swept model by model between two plain providers (runs.GROUPED_PROVIDERS). Shared, as above."""
+    return runs.grouped_result(tmp_path_factory.mktemp("grouped-providers"))

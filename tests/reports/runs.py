@@ -12,6 +12,7 @@ import asyncio
 import copy
 import json
 from dataclasses import replace
+from pathlib import Path
 
 from conformance.checklist import all_checks
 from conformance.config import ProviderConfig, load_config
@@ -52,7 +53,7 @@ BIG_BYTES = 5 * 1024 * 1024
 """A 5 MB body: more than the client keeps (max_body_bytes) and far more than the evidence shows."""
 ALLOWED_TAGS = frozenset(
     [
-        "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "h4", "p", "main", "section",
+        "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "h4", "h5", "p", "main", "section",
         "table", "thead", "tbody", "tr", "th", "td", "span", "a", "dl", "dt", "dd", "div", "label",
         "select", "option", "input", "button", "dialog", "script", "strong", "ul", "li", "code", "details", "summary",
     ]
@@ -73,6 +74,52 @@ def demo_result() -> RunResult:
     """The demo matrix (reference + deviant flavours) with :data:`PLANTED_KEY` as every key."""
     providers = [replace(p, api_key=PLANTED_KEY, settings=_no_retries(p.settings)) for p in load_config(DEMO_PROVIDERS).providers]
     return run(providers)
+
+
+GATEWAY = "gateway"
+GATEWAY_MODELS = 3
+GROUPED_PROVIDERS = f"""
+providers:
+  - name: reference
+    base_url: embedded:reference
+    models: {{chat: reference-chat, vision: reference-vision}}
+  - name: {GATEWAY}
+    base_url: embedded:reference?models={GATEWAY_MODELS}&deviate=no_done
+    models: {{chat: "*"}}
+  - name: picky-proxy
+    base_url: embedded:reference?deviate=error_html
+    models: {{chat: reference-chat, vision: reference-vision}}
+"""
+"""A gateway swept model by model (``"*"``: its columns ``gateway/reference-chat-01``, ...), between
+two providers that are their own columns; its streams end without [DONE], so its models have
+failures to list under "what will break"."""
+
+
+def grouped_result(tmp: Path) -> RunResult:
+    """A run of :data:`GROUPED_PROVIDERS`, the gateway's models read from its ``GET /models`` as
+    ``conformance run`` reads them; ``tmp`` is a folder for the providers file."""
+    path = tmp / "providers.yaml"
+    path.write_text(GROUPED_PROVIDERS, encoding="utf-8")
+    providers = [replace(p, api_key=PLANTED_KEY, settings=_no_retries(p.settings)) for p in load_config(path).providers]
+    return run(providers)
+
+
+HOSTILE_GROUP = PAYLOADS[0] + " " + RLO + "gnp.exe"
+
+
+def grouped_hostile(hostile: RunResult) -> RunResult:
+    """A copy of :func:`hostile_result`'s run whose two providers are models of one gateway, the
+    gateway and both models named with payloads: the group headers get them too."""
+    result = copy.deepcopy(hostile)
+    names = {
+        "hostile-flavour": f"{HOSTILE_GROUP}/{PAYLOADS[4]}",
+        "hostile-server": f"{HOSTILE_GROUP}/{PAYLOADS[7]}{PAYLOADS[12]}",
+    }
+    for p in result.providers:
+        p.name, p.group = names[p.name], HOSTILE_GROUP
+    for v in result.verdicts:
+        v.provider = names[v.provider]
+    return result
 
 
 def _no_retries(settings: Settings) -> Settings:

@@ -133,6 +133,41 @@ def visible_rows(driver) -> list[str]:
     return [r.get_attribute("data-check") for r in driver.find_elements(By.CSS_SELECTOR, "#matrix tr.check") if r.is_displayed()]
 
 
+def open_evidence(driver, button) -> None:
+    """Select a cell (or a line of "what will break") and wait for its evidence: the page decodes a
+    row's evidence asynchronously, and marks the panel with the cell's key once it shows it."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    key = button.get_attribute("data-key")
+    button.click()
+    WebDriverWait(driver, 5).until(
+        lambda d: d.execute_script("return document.getElementById('panel').getAttribute('data-shown')") == key)
+
+
+_OPEN_EACH = """
+var done = arguments[arguments.length - 1];
+var dialog = document.getElementById('panel');
+var buttons = Array.prototype.slice.call(document.querySelectorAll(arguments[0]));
+function shown(key) {
+  return new Promise(function (resolve) {
+    (function poll() { if (dialog.getAttribute('data-shown') === key) { resolve(); } else { setTimeout(poll, 2); } })();
+  });
+}
+(async function () {
+  var n = 0;
+  for (var i = 0; i < buttons.length; i += 1) {
+    buttons[i].click();
+    await shown(buttons[i].getAttribute('data-key'));
+    if (dialog.open && document.getElementById('panel-body').textContent !== '') { n += 1; }
+    dialog.close();
+  }
+  done(n);
+})();
+"""
+"""Opens every button the selector finds, one after the other, each shown before the next is
+clicked; returns how many showed their evidence in the open panel."""
+
+
 def statuses_by_check(result: RunResult) -> dict[str, set[Status]]:
     out: dict[str, set[Status]] = {}
     for v in result.verdicts:
@@ -192,7 +227,7 @@ def test_failing_cell_opens_its_evidence_with_the_key_redacted(driver, demo) -> 
     load(driver, page)
     button = cell(driver, result, "tools.named", "old-gateway")
     assert button.text == "✗ fail"
-    button.click()
+    open_evidence(driver, button)
     panel = driver.find_element(By.ID, "panel")
     assert panel.get_attribute("open") is not None and panel.is_displayed()
     assert driver.find_element(By.ID, "panel-title").text == "tools.named — old-gateway"
@@ -263,7 +298,7 @@ def test_a_cell_shows_its_reason_code_beside_the_status(driver, coded) -> None:
     assert v.status == Status.FAIL and v.reason
     button = cell(driver, result, "streaming.done", "old-gateway")
     assert button.get_attribute("title").startswith(f"fail/{v.reason}: ")
-    button.click()
+    open_evidence(driver, button)
     badge = driver.find_element(By.CSS_SELECTOR, "#panel-body .badge")
     code = driver.find_element(By.CSS_SELECTOR, "#panel-body .reason")
     assert badge.text == "✗ fail" and code.text == f"fail/{v.reason}" and code.is_displayed()
@@ -275,7 +310,7 @@ def test_a_cell_shows_its_reason_code_beside_the_status(driver, coded) -> None:
     # A verdict without a code shows the badge alone: no code, no stray slash.
     bare = cell(driver, result, "tools.named", "old-gateway")
     assert not bare.get_attribute("title").startswith("fail")
-    bare.click()
+    open_evidence(driver, bare)
     assert driver.find_elements(By.CSS_SELECTOR, "#panel-body .reason") == []
     assert driver.find_element(By.ID, "panel-body").text.splitlines()[0] == "✗ fail"
     driver.switch_to.active_element.send_keys(Keys.ESCAPE)
@@ -381,7 +416,7 @@ def test_screenshots_of_the_demo_report(driver, demo, tmp_path: Path) -> None:
     matrix_png = tmp_path / "report-matrix.png"
     assert driver.save_screenshot(str(matrix_png))
     Select(driver.find_element(By.ID, "filter")).select_by_value("failures")
-    cell(driver, result, "errors.format", "picky-proxy").click()
+    open_evidence(driver, cell(driver, result, "errors.format", "picky-proxy"))
     panel_png = tmp_path / "report-evidence.png"
     assert driver.save_screenshot(str(panel_png))
     for png in (matrix_png, panel_png):
@@ -496,7 +531,7 @@ def tall(tmp_path_factory: pytest.TempPathFactory, demo_run: RunResult) -> tuple
     return result, write_reports(result, out)["html"]
 
 
-@pytest.mark.parametrize("report", ["demo", "tall"])
+@pytest.mark.parametrize("report", ["demo", "tall", "grouped"])
 @pytest.mark.parametrize("check_id", ["tools.named", "streaming.done", "errors.format"])
 def test_following_a_check_link_leaves_its_row_below_the_sticky_header(driver, request, report: str, check_id: str) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
@@ -525,7 +560,7 @@ def test_check_titles_show_their_code_spans_in_the_matrix_and_the_evidence(drive
     ctitle = driver.find_element(By.CSS_SELECTOR, 'tr[data-check="streaming.done"] .ctitle')
     assert ctitle.text == title.replace("`", "")
     assert [c.text for c in ctitle.find_elements(By.TAG_NAME, "code")] == ["data: [DONE]"]
-    cell(driver, result, "streaming.done", "old-gateway").click()
+    open_evidence(driver, cell(driver, result, "streaming.done", "old-gateway"))
     check = next(p for p in driver.find_elements(By.CSS_SELECTOR, "#panel-body p") if p.text.startswith("Check: "))
     assert [c.text for c in check.find_elements(By.TAG_NAME, "code")] == ["data: [DONE]"]
     assert check.text == "Check: " + title.replace("`", "") + " (measures: protocol)"
@@ -554,7 +589,7 @@ def test_what_will_break_lists_each_providers_failures_and_opens_their_evidence(
         assert li.rect["height"] < 30, li.text
     line = next(li for li in block.find_elements(By.TAG_NAME, "li") if li.find_element(By.TAG_NAME, "a").text == "streaming.done")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", line)
-    line.find_element(By.CSS_SELECTOR, "button.ev").click()
+    open_evidence(driver, line.find_element(By.CSS_SELECTOR, "button.ev"))
     assert driver.find_element(By.ID, "panel-title").text == "streaming.done — old-gateway"
     driver.switch_to.active_element.send_keys(Keys.ESCAPE)
     assert console_errors(driver) == []
@@ -570,7 +605,7 @@ def test_counts_in_the_evidence_are_in_words_that_agree(driver, demo_run, tmp_pa
     response.body, response.size_bytes = "x", 1
     page = write_reports(result, tmp_path)["html"]
     load(driver, page)
-    cell(driver, result, "chat.basic", "reference").click()
+    open_evidence(driver, cell(driver, result, "chat.basic", "reference"))
     text = driver.find_element(By.ID, "panel-body").text
     assert "Body (1 byte received)" in text
     assert console_errors(driver) == []
@@ -643,14 +678,10 @@ def test_hostile_report_runs_nothing_in_the_browser(driver, hostile) -> None:
     before = driver.execute_script(_DANGER_PROBE)
     assert before["planted"] == before["handlers"] == 0 and before["scripts"] == 2
     # Open every cell's evidence, so every planted string gets rendered at least once.
-    opened = driver.execute_script(
-        "var n = 0; var dialog = document.getElementById('panel');"
-        "document.querySelectorAll('button.cell').forEach(function (b) { b.click(); if (dialog.open) { n += 1; } dialog.close(); });"
-        "return n;"
-    )
+    opened = driver.execute_async_script(_OPEN_EACH, "button.cell")
     assert opened == len(result.verdicts)
     # And one for real, left open: the payload is on screen as text.
-    cell(driver, result, "errors.format", "hostile-server").click()
+    open_evidence(driver, cell(driver, result, "errors.format", "hostile-server"))
     body = driver.find_element(By.ID, "panel-body").text
     assert "<script>window.__pwned=1;document.title='PWNED';alert(1)</script>" in body
     assert "</textarea><textarea>" in body and "javascript:alert(7)" in body and "\\u202e" in body
@@ -681,11 +712,7 @@ def test_hostile_names_in_the_new_parts_and_the_badges_run_nothing(driver, hosti
     links = driver.execute_script(
         "var n = 0; document.querySelectorAll('#ov a').forEach(function (a) { a.click(); n += 1; }); return n;")
     assert links > 10
-    opened = driver.execute_script(
-        "var n = 0; var dialog = document.getElementById('panel');"
-        "document.querySelectorAll('button.ev').forEach(function (b) { b.click(); if (dialog.open) { n += 1; } dialog.close(); });"
-        "return n;"
-    )
+    opened = driver.execute_async_script(_OPEN_EACH, "button.ev")
     assert opened == sum(v.status in (Status.FAIL, Status.UNSUPPORTED) for v in result.verdicts)
     after = driver.execute_script(_DANGER_PROBE)
     assert after["pwned"] == "undefined" and after["title"] == before["title"]
@@ -719,3 +746,71 @@ def test_without_chromium_the_tests_skip_locally_but_fail_under_ci(monkeypatch: 
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="under CI=true the browser tests must run"):
         _require_chromium()
+
+
+# ------------------------------------------------------------------ a gateway swept model by model
+
+
+@pytest.fixture(scope="module")
+def grouped(tmp_path_factory: pytest.TempPathFactory, grouped_run: RunResult) -> tuple[RunResult, Path]:
+    out = tmp_path_factory.mktemp("grouped-report")
+    return grouped_run, write_reports(grouped_run, out)["html"]
+
+
+_HEAD_BOXES = """
+function box(e) { var r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }
+var head = document.querySelector('#matrix thead');
+return {
+  corner: box(head.querySelector('th.corner')),
+  group: box(head.querySelector('th.pgroup')),
+  models: Array.prototype.map.call(head.querySelectorAll('tr.pmodels th'), box),
+  own: Array.prototype.map.call(head.querySelectorAll('tr.pgroups th[data-provider]'), box),
+  cells: Array.prototype.map.call(document.querySelectorAll(arguments[0]), box)
+};
+"""
+"""Where the header's cells are, in window coordinates, and the cells the selector (arguments[0]) finds."""
+
+
+def test_a_gateways_models_sit_under_its_name_which_stays_in_view(driver, grouped, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    from tests.reports.runs import GATEWAY, GATEWAY_MODELS
+
+    result, page = grouped
+    swept = [p for p in result.providers if p.group == GATEWAY]
+    load(driver, page)
+    assert driver.find_element(By.CSS_SELECTOR, "#matrix th.pgroup").text == GATEWAY
+    heads = driver.find_elements(By.CSS_SELECTOR, "#matrix tr.pmodels th .pname")
+    assert [h.text.replace("\n", "") for h in heads] == [p.models["chat"] for p in swept]  # (a long name may wrap at its hyphens)
+    assert [h.get_attribute("title") for h in heads] == [p.name for p in swept]
+
+    last = f'tr[data-check="sdk.chat"] > :nth-child(n+{column(result, swept[0].name)}):nth-child(-n+{column(result, swept[-1].name)})'
+    for scrolled in (False, True):
+        if scrolled:  # far down the matrix: both header rows stuck to the top of the window
+            driver.execute_script("document.querySelector('tr[data-check=\"sdk.chat\"]').scrollIntoView({block: 'center'})")
+        boxes = driver.execute_script(_HEAD_BOXES, last)
+        group, models = boxes["group"], boxes["models"]
+        assert len(models) == len(boxes["cells"]) == GATEWAY_MODELS
+        # The gateway's name spans exactly its models' columns, right above them ...
+        assert abs(group["left"] - models[0]["left"]) <= 1 and abs(group["right"] - models[-1]["right"]) <= 1
+        assert all(abs(m["top"] - group["bottom"]) <= 1.5 for m in models), (group, models)
+        # ... and each model's head is right above its column's cells.
+        for head, cell_box in zip(models, boxes["cells"], strict=True):
+            assert abs(head["left"] - cell_box["left"]) <= 1 and abs(head["right"] - cell_box["right"]) <= 1
+        # A provider that is its own column spans both header rows.
+        assert boxes["own"] and all(abs(o["top"] - group["top"]) <= 1 and abs(o["bottom"] - models[0]["bottom"]) <= 1.5 for o in boxes["own"])
+        if scrolled:
+            assert abs(group["top"]) <= 1 and abs(boxes["corner"]["top"]) <= 1, boxes
+            assert all(cell_box["top"] >= models[0]["bottom"] - 1 for cell_box in boxes["cells"])  # not under the header
+
+    # A model's cell opens its evidence under the column's full name.
+    failing = next(v for v in result.verdicts if v.provider == swept[1].name and v.status == Status.FAIL)
+    open_evidence(driver, cell(driver, result, failing.check_id, swept[1].name))
+    assert driver.find_element(By.ID, "panel-title").text == f"{failing.check_id} — {swept[1].name}"
+    driver.find_element(By.ID, "panel-close").click()
+    driver.execute_script("window.scrollTo(0, 0)")
+    png = tmp_path / "report-groups.png"
+    assert driver.save_screenshot(str(png))
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    assert console_errors(driver) == []

@@ -75,8 +75,16 @@ def assert_inert_html(doc: str) -> None:
     assert len(ids) == len(set(ids)), "an id the page uses twice"
     # The evidence travels as JSON strings, where <, >, & and = never appear raw.
     assert not set("<>&=") & set(evidence_text(doc))
-    # Direction overrides and other invisible controls are shown as \\uXXXX, never raw.
-    for ch in (rs.RLO, "\u2066", "\u2069", "\u200f", "\u2028", "\u2029"):
+    # Direction overrides and other invisible controls are shown as \\uXXXX, never raw: in the page,
+    # and in the evidence as the page decodes it (which the page inserts as text, as it is).
+    opened = json.dumps(evidence(doc), ensure_ascii=False)
+    for ch in (rs.RLO, "\u2066", "\u2069", "\u200f"):
+        assert ch not in doc, repr(ch)
+        assert ch not in opened, repr(ch)
+    # U+2028 and U+2029 would end a line inside an inline <script> for older parsers: never raw in the
+    # page. Decoded, they are the provider's text like any other (inserted with textContent, where they
+    # only break a line), just as JSON.parse gave them back when the evidence was not compressed.
+    for ch in ("\u2028", "\u2029"):
         assert ch not in doc, repr(ch)
 
 
@@ -85,10 +93,11 @@ def test_html_has_no_markup_from_the_provider(reports: dict[str, str]) -> None:
     assert_inert_html(doc)
     # The payloads are there, as text: escaped in attributes and element content ...
     assert "&lt;script&gt;window.__pwned&#61;1" in doc
-    # ... and as JSON strings in the evidence block.
-    text = json.dumps(json.loads(evidence_text(doc)), ensure_ascii=False)
+    # ... and as JSON strings in the evidence, once decoded as the page decodes it.
+    text = json.dumps(evidence(doc), ensure_ascii=False)
     assert "window.__pwned=1" in text and "</textarea>" in text and "onerror" in text
-    assert "\\u202e" in doc
+    assert "\\u202e" in text  # the RLO made visible, not raw
+    assert "\u2028line\u2029para" in text  # the separators kept as the provider sent them (see assert_inert_html)
 
 
 # ------------------------------------------------- the scores per section, what will break, badges
@@ -164,7 +173,10 @@ def test_html_csp_allows_only_the_page_own_style_and_script(reports: dict[str, s
 def test_no_report_contains_the_key(reports: dict[str, str]) -> None:
     for kind, text in reports.items():
         assert_no_key_slice(text, rs.PLANTED_KEY, kind)
-    assert "[REDACTED]" in reports["html"] and "[REDACTED]" in reports["json"]
+    # report.html carries its evidence compressed: what a reader opens must be free of the key too.
+    opened = json.dumps(evidence(reports["html"]), ensure_ascii=False)
+    assert_no_key_slice(opened, rs.PLANTED_KEY, "report.html's evidence")
+    assert "[REDACTED]" in opened and "[REDACTED]" in reports["json"]
 
 
 def test_other_reports_stay_well_formed_and_inert(reports: dict[str, str], results_validator: jsonschema.Draft202012Validator) -> None:

@@ -1,7 +1,10 @@
 
 (function () {
   "use strict";
-  var data = JSON.parse(document.getElementById("evidence").textContent);
+  // The evidence: one gzipped, base64 chunk per matrix row (html.py's pack_row), parsed and decoded
+  // only when a cell of that row is opened, so a page of hundreds of columns opens quickly.
+  var packed = null;
+  var decodedRows = {};
   var dialog = document.getElementById("panel");
   var title = document.getElementById("panel-title");
   var body = document.getElementById("panel-body");
@@ -126,11 +129,40 @@
     });
   }
 
+  function bytesOf(base64) {
+    var binary = atob(base64);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i += 1) { bytes[i] = binary.charCodeAt(i); }
+    return bytes;
+  }
+  // A row's cells (provider index -> evidence), decoded once: a Promise, kept for the next cell opened.
+  function rowEvidence(row) {
+    if (!decodedRows[row]) {
+      if (!packed) { packed = JSON.parse(document.getElementById("evidence").textContent); }
+      if (typeof DecompressionStream !== "function") {
+        return Promise.reject(new Error("this browser cannot decompress (no DecompressionStream)"));
+      }
+      var chunk = packed.rows[row];
+      if (typeof chunk !== "string") { return Promise.reject(new Error("no evidence for this row")); }
+      var stream = new Blob([bytesOf(chunk)]).stream().pipeThrough(new DecompressionStream("gzip"));
+      decodedRows[row] = new Response(stream).text().then(JSON.parse);
+      decodedRows[row].catch(function () { delete decodedRows[row]; });  // a later click tries again
+    }
+    return decodedRows[row];
+  }
+
+  // The dialog opens at once, saying the evidence is being decoded (aria-busy); the evidence replaces
+  // that when its row is decoded. "data-shown" names the cell on show, for whoever waits for it.
+  var opening = 0;
   function openPanel(key, from) {
-    var ev = data.cells[key];
-    if (!ev) { return; }
+    var parts = String(key).split(":");
+    var attempt = opening += 1;
     opener = from;
-    render(ev);
+    clear(body);
+    title.textContent = "Evidence";
+    dialog.removeAttribute("data-shown");
+    body.setAttribute("aria-busy", "true");
+    add(body, el("p", "Decoding the evidence\u2026", "note"));
     if (typeof dialog.showModal === "function") {
       if (!dialog.open) { dialog.showModal(); }
     } else {
@@ -138,6 +170,21 @@
     }
     dialog.scrollTop = 0;
     document.getElementById("panel-close").focus();
+    rowEvidence(parts[1]).then(function (cells) {
+      if (attempt !== opening) { return; }  // another cell was opened meanwhile
+      var ev = cells[parts[0]];
+      if (!ev) { throw new Error("no evidence for this cell"); }
+      render(ev);
+      body.removeAttribute("aria-busy");
+      dialog.setAttribute("data-shown", key);
+      dialog.scrollTop = 0;
+    }).catch(function (error) {
+      if (attempt !== opening) { return; }
+      clear(body);
+      add(body, el("p", "The evidence could not be shown: " + error.message +
+        ". The run's results.json has it too.", "note"));
+      body.removeAttribute("aria-busy");
+    });
   }
   function closePanel() {
     if (typeof dialog.close === "function") { dialog.close(); } else { dialog.removeAttribute("open"); }
