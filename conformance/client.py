@@ -623,27 +623,30 @@ def _transport_classes(http: ModuleType) -> tuple[type, type]:
     class Tee(http.AsyncByteStream):  # type: ignore[name-defined,misc]
         """Passes a response body through unchanged and hands a capped copy to ``done`` at its end."""
 
-        def __init__(self, inner: Any, done: Callable[[bytes, int, bool], None], cap: int) -> None:
-            self._inner, self._done, self._cap = inner, done, cap
+        def __init__(self, inner: Any, done: Callable[[bytes, int, bool], None], cap: int, closed: Callable[[], None]) -> None:
+            self._inner, self._done, self._cap, self._closed = inner, done, cap, closed
             self._kept: list[bytes] = []
             self._size = 0
             self._finished = False
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
-            async for piece in self._inner:
-                if self._size < self._cap:
-                    self._kept.append(piece[: self._cap - self._size])
-                self._size += len(piece)
-                if self._size > self._cap:
-                    # Bounded like the suite's own reads: an endless body must not hold the client forever.
-                    self._finish()
-                    raise http.ReadError(f"response exceeded {self._cap} bytes; {STOPPED_READING}")
-                yield piece
-            self._finish()
+            try:
+                async for piece in self._inner:
+                    if self._size < self._cap:
+                        self._kept.append(piece[: self._cap - self._size])
+                    self._size += len(piece)
+                    if self._size > self._cap:
+                        # Bounded like the suite's own reads: an endless body must not hold the client forever.
+                        self._finish()
+                        raise http.ReadError(f"response exceeded {self._cap} bytes; {STOPPED_READING}")
+                    yield piece
+            finally:
+                self._finish()
 
         async def aclose(self) -> None:
             self._finish()
             await self._inner.aclose()
+            self._closed()
 
         def _finish(self) -> None:
             if not self._finished:
@@ -654,6 +657,7 @@ def _transport_classes(http: ModuleType) -> tuple[type, type]:
         def __init__(self, module: ModuleType, client: ProviderClient, label: str, sink: list[Exchange]) -> None:
             self._http, self._client, self._label, self._sink = module, client, label, sink
             self._inner = module.AsyncHTTPTransport(retries=0)
+            self._held: list[_HeldSlot] = []
 
         async def handle_async_request(self, request: Any) -> Any:
             client = self._client
@@ -671,15 +675,22 @@ def _transport_classes(http: ModuleType) -> tuple[type, type]:
             exchange = client._record_request(label, request.method, str(request.url), dict(request.headers), parsed)
             self._sink.append(exchange)
             started = time.perf_counter()
+            # The slot is held until the body is closed, not only until the headers: a stream still
+            # being read is a request in flight (with max_concurrency 1, llama.cpp cuts a stream
+            # when a second request arrives).
+            await client.slots.acquire()
+            slot = _HeldSlot(client.slots)
+            self._held.append(slot)
             try:
-                async with client.slots:
-                    # Checked once a slot is free, as for the suite's own requests: the budget may have run out meanwhile.
-                    client.budget.check()
-                    client.stats.requests += 1
-                    started = time.perf_counter()
-                    response = await self._inner.handle_async_request(request)
-            except self._http.HTTPError as exc:
-                exchange.error = client.redactor.text(f"{type(exc).__name__}: {exc}")
+                # Checked once a slot is free, as for the suite's own requests: the budget may have run out meanwhile.
+                client.budget.check()
+                client.stats.requests += 1
+                started = time.perf_counter()
+                response = await self._inner.handle_async_request(request)
+            except BaseException as exc:
+                slot.release()
+                if isinstance(exc, self._http.HTTPError):
+                    exchange.error = client.redactor.text(f"{type(exc).__name__}: {exc}")
                 raise
             finally:
                 exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -687,7 +698,7 @@ def _transport_classes(http: ModuleType) -> tuple[type, type]:
             def done(data: bytes, size: int, cut: bool) -> None:
                 self._finish(exchange, response, data, size, cut)
 
-            tee = Tee(response.stream, done, client.settings.max_body_bytes)
+            tee = Tee(response.stream, done, client.settings.max_body_bytes, slot.release)
             return self._http.Response(response.status_code, headers=response.headers, stream=tee, extensions=response.extensions)
 
         def _finish(self, exchange: Exchange, response: Any, data: bytes, size: int, cut: bool) -> None:
@@ -707,6 +718,22 @@ def _transport_classes(http: ModuleType) -> tuple[type, type]:
             exchange.response = record
 
         async def aclose(self) -> None:
+            # A body the SDK never closed still gives its slot back when the SDK's client closes.
+            for slot in self._held:
+                slot.release()
             await self._inner.aclose()
 
     return Recording, Tee
+
+
+class _HeldSlot:
+    """A request slot taken for one SDK request, given back once: when its body is closed, when the
+    request fails, or when the SDK's client closes, whichever comes first."""
+
+    def __init__(self, slots: Slots) -> None:
+        self._slots: Slots | None = slots
+
+    def release(self) -> None:
+        if self._slots is not None:
+            self._slots.release()
+            self._slots = None

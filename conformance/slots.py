@@ -51,6 +51,11 @@ class Slots:
         self._not_before = max(self._not_before, time.monotonic() + seconds)
 
     async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def acquire(self) -> None:
+        """Take a slot (``async with`` does this); ``release`` gives it back, for a request whose body
+        outlives the block that sent it (the SDK's streams)."""
         # Wait out a pause before taking a slot, so that waiting holds nothing others could use; and
         # again after, for a pause that began while this request queued for the slot.
         while True:
@@ -70,6 +75,9 @@ class Slots:
                 raise
 
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.release()
+
+    def release(self) -> None:
         if self._run is not None:
             self._run.release()
         self._provider.release()

@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from conformance.client import Auth, HTTPResult, ProviderClient, StreamResult
+from conformance.client import Auth, HTTPResult, ProviderClient, StreamResult, recording_transport
 from conformance.redact import MASK, Redactor
 from conformance.settings import Settings
 from tests.support.crafted import CraftedProvider, Handler, Reply, Request
@@ -627,3 +627,66 @@ def test_a_running_usage_total_in_every_chunk_is_counted_once(raw_server: RawSer
     result, client = run_client(server.base_url, lambda c: c.stream("s", "/chat/completions", CHAT))
     assert result.done and len(result.chunks) == 4
     assert client.stats.tokens == 7 and result.tokens_counted == 7
+
+
+# --- the recording transport (the SDK's requests) -------------------------------------------------
+
+
+def test_recording_transport_holds_the_slot_until_the_body_is_closed(raw_server: RawServers) -> None:
+    """With max_concurrency 1, a request sent while a stream read through the SDK's transport is still
+    open waits for it to close: that stream is a request in flight (llama.cpp cuts one when another arrives)."""
+    import httpx
+
+    arrived: list[float] = []
+
+    async def handler(request: RawRequest, writer: asyncio.StreamWriter) -> None:
+        arrived.append(time.monotonic())
+        if request.wants_stream:
+            writer.write(head("200 OK", "text/event-stream", transfer_encoding="chunked"))
+            await write_chunked(writer, [sse(chunk("a")), sse(chunk("b")), b"data: [DONE]\n\n"], pause=0.3)
+        else:
+            body = json.dumps(chat_completion()).encode()
+            writer.write(head("200 OK", "application/json", content_length=str(len(body))) + body)
+            await writer.drain()
+
+    server = raw_server(handler)
+    one = dataclasses.replace(SMALL, max_concurrency=1)
+
+    async def action(client: ProviderClient) -> float:
+        http = httpx.AsyncClient(transport=recording_transport(httpx, client, "sdk", []))
+        try:
+            async with http.stream("POST", f"{server.base_url}/chat/completions", json={**CHAT, "stream": True}) as response:
+                second = asyncio.create_task(client.send("second", "POST", "/chat/completions", json_body=CHAT))
+                async for _ in response.aiter_bytes():
+                    pass
+                closed = time.monotonic()
+            await second
+            return closed
+        finally:
+            await http.aclose()
+
+    closed, client = run_client(server.base_url, action, settings=one)
+    assert len(arrived) == 2 and client.stats.requests == 2
+    # The stream takes ~0.9 s (three 0.3 s pauses); the second request reached the server only after it.
+    assert arrived[1] >= closed - 0.05, (arrived, closed)
+    assert arrived[1] - arrived[0] >= 0.8, arrived
+
+
+def test_recording_transport_gives_the_slot_back_when_the_request_fails() -> None:
+    """A refused connection through the SDK's transport leaves the provider's slot free for the next request."""
+    import httpx
+
+    one = dataclasses.replace(SMALL, max_concurrency=1)
+    with refused_url() as url:
+
+        async def action(client: ProviderClient) -> HTTPResult:
+            http = httpx.AsyncClient(transport=recording_transport(httpx, client, "sdk", []))
+            try:
+                with pytest.raises(httpx.ConnectError):
+                    await http.post(f"{url}/chat/completions", json=CHAT)
+            finally:
+                await http.aclose()
+            return await asyncio.wait_for(client.send("after", "POST", "/chat/completions", json_body=CHAT), 5)
+
+        result, _ = run_client(url, action, settings=one)
+    assert result.status is None
