@@ -125,6 +125,41 @@ def judge_exception(ctx: CheckContext, exc: Exception, what: str) -> Outcome:
     return failed("sdk_raised", f"{what}: the SDK raised {type(exc).__name__}: {excerpt(str(exc), 160)} (at {sdk_frame(exc)})")
 
 
+async def final_completion(ctx: CheckContext, stream: Any) -> Any:
+    """The chat stream helper's final completion. When the reply reached the request's token cap
+    (finish_reason ``length``), the helper raises LengthFinishReasonError, with OpenAI as anywhere (it
+    will not parse a cut reply), carrying the completion it assembled: that one is judged. Every
+    request of the suite caps its reply, so a talkative model must not read as a broken SDK path."""
+    import openai
+
+    try:
+        return await stream.get_final_completion()
+    except openai.LengthFinishReasonError as exc:
+        ctx.note(
+            "the reply reached the request's token cap (finish_reason length): the SDK's stream helper raises "
+            "LengthFinishReasonError from get_final_completion() then, with any provider; the completion it carries is judged"
+        )
+        return exc.completion
+
+
+async def final_response(ctx: CheckContext, stream: Any, events: list[Any]) -> Any:
+    """The Responses stream helper's final response. A reply cut by the request's max_output_tokens ends
+    in ``response.incomplete``, and the helper raises RuntimeError (no response.completed), with OpenAI
+    too: the incomplete response the stream carried (``events``, as iterated) is judged instead."""
+    try:
+        return await stream.get_final_response()
+    except RuntimeError:
+        incomplete = next((e.response for e in reversed(events) if getattr(e, "type", None) == "response.incomplete"), None)
+        reason = field(incomplete, "incomplete_details", "reason")
+        if reason != "max_output_tokens":
+            raise
+        ctx.note(
+            "the stream ended in response.incomplete (max_output_tokens: the request's cap): the SDK's stream helper raises "
+            "RuntimeError from get_final_response() then, with any provider; the incomplete response is judged"
+        )
+        return incomplete
+
+
 def field(obj: Any, *names: str) -> Any:
     """A typed object's nested attribute, None where any step is missing (the SDK builds objects
     without validating, so a missing field is an AttributeError waiting for the app)."""

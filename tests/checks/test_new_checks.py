@@ -1272,6 +1272,13 @@ def without(*kinds: str) -> list[dict[str, Any]]:
     return [e for e in response_events() if e["type"] not in kinds]
 
 
+def ended_incomplete(reason: str) -> list[dict[str, Any]]:
+    """The documented events, ending in response.incomplete (``reason``) instead of response.completed."""
+    events = response_events()
+    document = response_document(status="incomplete", reason=reason, output_tokens=64)
+    return [*events[:-1], {**events[-1], "type": "response.incomplete", "response": document}]
+
+
 EVENT_COUNT = len(response_events())
 RESPONSES_STREAMING_CASES: list[Any] = [
     pytest.param(named_events(response_events()), "pass/ordered", id="documented order"),
@@ -1291,6 +1298,8 @@ RESPONSES_STREAMING_CASES: list[Any] = [
                  "warn/event_name_mismatch", id="event name differs from type"),
     pytest.param(named_events(response_events(), names=lambda e: None), "warn/no_event_lines", id="no event: lines"),
     pytest.param(named_events(response_events()[:-1]), "fail/no_completed", id="ends before response.completed"),
+    pytest.param(named_events(ended_incomplete("max_output_tokens")), "pass/ordered", id="response.incomplete at the request's max_output_tokens"),
+    pytest.param(named_events(ended_incomplete("content_filter")), "fail/no_completed", id="response.incomplete, content_filter"),
     pytest.param(named_events([*response_events()[:-1], {**response_events()[-1], "type": "response.failed"}]), "fail/no_completed",
                  id="response.failed at the end"),
     pytest.param(named_events([*response_events(), {"type": "response.output_text.delta", "item_id": "msg_crafted", "output_index": 0,
@@ -1313,6 +1322,26 @@ def test_responses_streaming(judge: Judge, reply: Reply, expected: str) -> None:
 
     outcome = judge("responses.streaming", route(responses=responses)).outcome
     assert outcome.code == expected, outcome
+
+
+RESPONSES_BASIC_CASES: list[Any] = [
+    pytest.param(response_document(), "pass/completed", id="completed"),
+    # Every request caps its reply: a model that talks past it is cut, and OpenAI says so this way.
+    pytest.param(response_document(status="incomplete", reason="max_output_tokens", output_tokens=64), "pass/at_cap",
+                 id="incomplete at the request's max_output_tokens"),
+    pytest.param(response_document(status="incomplete", reason="content_filter", output_tokens=8), "fail/not_completed",
+                 id="incomplete, content_filter"),
+    pytest.param(response_document(status="incomplete", output_tokens=8), "fail/not_completed", id="incomplete without a reason"),
+    pytest.param(response_document(status="failed"), "fail/not_completed", id="failed"),
+]
+
+
+@pytest.mark.parametrize(("document", "expected"), RESPONSES_BASIC_CASES)
+def test_responses_basic(judge: Judge, document: dict[str, Any], expected: str) -> None:
+    outcome = judge("responses.basic", route(responses=lambda body: Reply(document))).outcome
+    assert outcome.code == expected, outcome
+    if expected == "pass/at_cap":
+        assert "max_output_tokens" in outcome.summary, outcome
 
 
 MAX_OUTPUT_CASES: list[Any] = [
@@ -1452,6 +1481,10 @@ SDK_STREAMING_CASES: list[Any] = [
     pytest.param(sse(*text_chunks("1 2 3")), "warn/no_usage", id="include_usage ignored"),
     pytest.param(sse(*text_chunks("1 2 3", None), ERROR_EVENT), "fail/stream_error", id="ends in an error event"),
     pytest.param(sse(chunk([piece("", role="assistant")]), chunk([piece(finish="stop")])), "fail/missing_fields", id="no content"),
+    # The SDK's helper raises LengthFinishReasonError on finish_reason length, whoever serves it: the
+    # suite caps every reply, so a model that talks to the cap is judged on what the SDK assembled.
+    pytest.param(sse(*text_chunks("1 2 3", "length"), USAGE_CHUNK), "pass/assembled", id="reply reached the token cap"),
+    pytest.param(sse(*text_chunks("1 2 3", "length")), "warn/no_usage", id="reply reached the token cap, no usage"),
 ]
 
 
@@ -1463,5 +1496,67 @@ def test_sdk_streaming(judge: Judge, reply: Reply, expected: str) -> None:
 
     judged = judge("sdk.streaming", route(chat=chat))
     assert judged.code == expected, judged.outcome
+    capped = isinstance(reply.body, str) and '"finish_reason": "length"' in reply.body
+    assert ("LengthFinishReasonError" in judged.notes) == capped, judged.notes
     if expected in ("fail/sdk_raised", "fail/stream_error"):
         assert ERROR_TEXT in judged.summary and SDK_FRAME.search(judged.notes), judged
+
+
+SDK_RESPONSES_CASES: list[Any] = [
+    pytest.param(response_document(), response_events(), "pass/typed_reply", id="completed"),
+    # responses.stream's helper raises RuntimeError when no response.completed came, whoever serves it:
+    # a reply cut at the request's own max_output_tokens is judged on the incomplete response instead.
+    pytest.param(response_document(status="incomplete", reason="max_output_tokens", output_tokens=64), ended_incomplete("max_output_tokens"),
+                 "pass/typed_reply", id="incomplete at the request's max_output_tokens"),
+    pytest.param(response_document(), ended_incomplete("content_filter"), "fail/sdk_raised", id="stream ends incomplete, content_filter"),
+    pytest.param(response_document(), response_events()[:-1], "fail/sdk_raised", id="stream ends without a terminal event"),
+]
+
+
+@pytest.mark.parametrize(("document", "events", "expected"), SDK_RESPONSES_CASES)
+def test_sdk_responses(judge: Judge, document: dict[str, Any], events: list[dict[str, Any]], expected: str) -> None:
+    def responses(body: Any) -> Reply:
+        return named_events(events) if body.get("stream") else Reply(document)
+
+    judged = judge("sdk.responses", route(responses=responses))
+    assert judged.code == expected, judged.outcome
+    assert ("RuntimeError" in judged.notes) == (expected == "fail/sdk_raised" or events[-1]["type"] == "response.incomplete"), judged.notes
+
+
+def counted_prompt(parts_tokens: int | None, string_tokens: int | None) -> ChatAnswer:
+    """A model that never repeats the canary, reporting ``parts_tokens`` of prompt for content given as
+    parts and ``string_tokens`` for a string (None: no usage reported)."""
+
+    def chat(body: Any) -> Reply:
+        content = body["messages"][0]["content"]
+        tokens = parts_tokens if isinstance(content, list) else string_tokens
+        usage = {"usage": None} if tokens is None else {"usage": {"prompt_tokens": tokens, "completion_tokens": 2, "total_tokens": tokens + 2}}
+        return says("Understood.", **usage)
+
+    return chat
+
+
+CONTENT_PARTS_CASES: list[Any] = [
+    # llama-cpp-python's gemma format keeps only string content: both parts gone, fewer tokens than the first alone.
+    pytest.param(7, 24, "fail/parts_dropped", id="the array dropped whole"),
+    pytest.param(24, 24, "fail/second_part_dropped", id="only the first part read"),
+    pytest.param(32, 24, "warn/not_followed", id="both parts read, canary not repeated"),
+    pytest.param(None, None, "warn/not_followed", id="no usage: cannot tell"),
+]
+
+
+@pytest.mark.parametrize(("parts_tokens", "string_tokens", "expected"), CONTENT_PARTS_CASES)
+def test_chat_content_parts_tells_which_parts_were_dropped(judge: Judge, parts_tokens: int | None, string_tokens: int | None, expected: str) -> None:
+    outcome = judge("chat.content_parts", route(chat=counted_prompt(parts_tokens, string_tokens))).outcome
+    assert outcome.code == expected, outcome
+    if parts_tokens is None:
+        assert "cannot tell" in outcome.summary and "did reach" not in outcome.summary, outcome
+
+
+def test_chat_content_parts_passes_when_the_canary_is_answered(judge: Judge) -> None:
+    def chat(body: Any) -> Reply:
+        word = re.search(r"The code word is (\S+)\.", body["messages"][0]["content"][1]["text"])
+        assert word is not None
+        return says(word.group(1))
+
+    assert judge("chat.content_parts", route(chat=chat)).code == "pass/read_whole"

@@ -15,7 +15,7 @@ FIRST = "Reply with the code word given in the next part, and nothing else."
 
 @check(
     "chat.content_parts", "User content as two text parts is read whole: the canary in the second part is answered",
-    reasons=("pass/read_whole", "fail/second_part_dropped", "warn/not_followed"),
+    reasons=("pass/read_whole", "fail/second_part_dropped", "fail/parts_dropped", "warn/not_followed"),
 )
 async def chat_content_parts(ctx: CheckContext) -> Outcome:
     word = canary()
@@ -27,6 +27,14 @@ async def chat_content_parts(ctx: CheckContext) -> Outcome:
         return passed("read_whole", f"the reply has the second part's canary {word}")
     first_only = await ctx.post_chat("the first part alone", ctx.chat_body(FIRST))
     both, one = prompt_tokens(completion), prompt_tokens(first_only.json) if first_only.ok else None
-    if both is not None and one is not None and both <= one:
+    missed = f"the model did not repeat the second part's canary {word} ({excerpt(reply, 80)!r})"
+    if both is None or one is None:
+        return warned("not_followed", f"{missed}; prompt_tokens cannot tell whether the second part reached it (not reported)")
+    if both < one:
+        # Fewer tokens than the first part alone as a string: the array itself was dropped, not one part of it.
+        return failed(
+            "parts_dropped", f"the text parts do not reach the model: prompt_tokens {both} for both parts, {one} for the first part alone as a string",
+        )
+    if both == one:
         return failed("second_part_dropped", f"only the first text part reaches the model: prompt_tokens {both} for both parts, {one} for the first alone")
-    return warned("not_followed", f"the model did not repeat the second part's canary {word} ({excerpt(reply, 80)!r}); both parts did reach it")
+    return warned("not_followed", f"{missed}; both parts did reach it (prompt_tokens {both} for both, {one} for the first alone)")

@@ -65,3 +65,14 @@ def usage_counts(document: Any) -> tuple[int, int, int] | None:
         return None
     counts = [c for k in ("input_tokens", "output_tokens", "total_tokens") if isinstance(c := usage.get(k), int) and not isinstance(c, bool)]
     return (counts[0], counts[1], counts[2]) if len(counts) == 3 else None
+
+
+def stopped_at_cap(response: Any) -> bool:
+    """The response ended because it reached ``max_output_tokens``, which every request of the suite
+    sets (``reply_tokens``): status ``incomplete`` with that reason is how OpenAI reports a reply the
+    cap cut, a model that talks long, not a server that broke off."""
+    if not isinstance(response, dict) or response.get("status") != "incomplete":
+        return False
+    details = response.get("incomplete_details")
+    return isinstance(details, dict) and details.get("reason") == "max_output_tokens"
+

@@ -15,7 +15,7 @@ from conformance.text import excerpt
 from conformance.validate import COMPAT
 from conformance.verdict import Outcome, failed, warned
 
-from .reading import output_text
+from .reading import output_text, stopped_at_cap
 
 PROMPT = "Count from 1 to 8, separated by spaces. Output only the numbers."
 TERMINAL = ("response.completed", "response.incomplete", "response.failed")
@@ -73,11 +73,14 @@ async def responses_streaming(ctx: CheckContext) -> Outcome:
     if len(ints) == len(numbers) and any(b <= a for a, b in pairwise(ints)):
         return failed("sequence_not_increasing", f"sequence_number does not increase: {excerpt(str(numbers), 120)}")
     ends = [i for i, (_, _, d) in enumerate(events) if d.get("type") in TERMINAL]
-    if not ends or events[ends[0]][2].get("type") != "response.completed":
+    end = events[ends[0]][2] if ends else None
+    # A reply the request's own max_output_tokens cut ends in response.incomplete, as on OpenAI.
+    at_cap = end is not None and end.get("type") == "response.incomplete" and stopped_at_cap(end.get("response"))
+    if end is None or (end.get("type") != "response.completed" and not at_cap):
         last = events[-1][2].get("type")
         return failed("no_completed", f"the stream has no response.completed event (last event: {last!r}): the SDK's final response is missing")
     if ends[0] != len(events) - 1:
-        return failed("events_after_completed", f"{len(events) - 1 - ends[0]} event(s) follow response.completed")
+        return failed("events_after_completed", f"{len(events) - 1 - ends[0]} event(s) follow {end.get('type')}")
     joined = "".join(str(d.get("delta", "")) for _, _, d in events if d.get("type") == "response.output_text.delta")
     final = output_text(events[ends[0]][2].get("response"))
     if joined != final:
@@ -92,4 +95,5 @@ async def responses_streaming(ctx: CheckContext) -> Outcome:
         return warned("event_name_mismatch", f"event {mismatched[0]} is named {mismatched[1]!r} but its type is {mismatched[2]!r}")
     if result.done:
         return warned("done_sentinel", "a `data: [DONE]` line follows response.completed: the Responses API has none, and clients that parse every line break")
-    return conformant(ctx, "ordered", f"{len(events)} named, numbered events in order; the deltas join into {excerpt(final, 40)!r}")
+    ending = " (ending at response.incomplete: the reply reached the request's max_output_tokens)" if at_cap else ""
+    return conformant(ctx, "ordered", f"{len(events)} named, numbered events in order{ending}; the deltas join into {excerpt(final, 40)!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.context import CheckContext
 from conformance.registry import check
-from conformance.sdk import SDK_REASONS, field, judge_exception, not_installed, openai_client
+from conformance.sdk import SDK_REASONS, field, final_response, judge_exception, not_installed, openai_client
 from conformance.text import excerpt
 from conformance.verdict import Outcome, failed, passed
 
@@ -24,9 +24,8 @@ async def sdk_responses(ctx: CheckContext) -> Outcome:
             text = field(response, "output_text")
             step = "responses.stream"
             async with client.responses.stream(**body) as stream:
-                async for _ in stream:
-                    pass
-                final = await stream.get_final_response()
+                events = [event async for event in stream]
+                final = await final_response(ctx, stream, events)
     except Exception as exc:  # noqa: BLE001 - whatever the SDK raises is the finding
         return judge_exception(ctx, exc, step)
     streamed = field(final, "output_text")

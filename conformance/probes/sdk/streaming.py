@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.context import CheckContext
 from conformance.registry import check
-from conformance.sdk import SDK_REASONS, field, judge_exception, not_installed, openai_client
+from conformance.sdk import SDK_REASONS, field, final_completion, judge_exception, not_installed, openai_client
 from conformance.text import excerpt
 from conformance.verdict import Outcome, failed, passed, warned
 
@@ -22,7 +22,7 @@ async def sdk_streaming(ctx: CheckContext) -> Outcome:
         async with openai_client(ctx, "SDK chat.completions.stream") as client, client.chat.completions.stream(**body) as stream:
             async for _ in stream:
                 events += 1
-            final = await stream.get_final_completion()
+            final = await final_completion(ctx, stream)
     except Exception as exc:  # noqa: BLE001 - whatever the SDK raises is the finding
         return judge_exception(ctx, exc, "chat.completions.stream")
     choices = field(final, "choices")

@@ -8,7 +8,7 @@ from typing import Any
 
 from conformance.context import CheckContext
 from conformance.registry import check
-from conformance.sdk import SDK_REASONS, field, judge_exception, not_installed, openai_client
+from conformance.sdk import SDK_REASONS, field, final_completion, judge_exception, not_installed, openai_client
 from conformance.text import excerpt
 from conformance.verdict import Outcome, failed, passed, warned
 
@@ -55,7 +55,7 @@ async def sdk_tools(ctx: CheckContext) -> Outcome:
             async with client.chat.completions.stream(**body) as stream:
                 async for _ in stream:
                     pass
-                streamed = first_call(await stream.get_final_completion())
+                streamed = first_call(await final_completion(ctx, stream))
     except Exception as exc:  # noqa: BLE001 - whatever the SDK raises is the finding
         return judge_exception(ctx, exc, step)
     if streamed is None:
