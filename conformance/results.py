@@ -140,7 +140,9 @@ class RunResult:
                 tally[v.status] += 1
         return tally
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, with_results: bool = True) -> dict[str, Any]:
+        """The results.json document; ``with_results=False`` leaves ``results`` empty (in its place), for a
+        writer that serializes the verdicts one at a time rather than all at once."""
         data: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "conformance", "version": self.tool_version},
@@ -153,7 +155,7 @@ class RunResult:
             },
             "providers": [_provider_dict(p) for p in self.providers],
             "checks": [asdict(c) for c in self.checks],
-            "results": [v.to_dict() for v in self.verdicts],
+            "results": [v.to_dict() for v in self.verdicts] if with_results else [],
         }
         if self.sources:  # written only for merged results, so a single run's file is unchanged
             data["sources"] = [asdict(s) for s in self.sources]

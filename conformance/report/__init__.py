@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..results import RunResult
 from .html import render_html
-from .json_report import load_results, render_json
+from .json_report import load_results, render_json, render_json_parts
 from .junit import render_junit
 from .markdown import render_markdown
 from .terminal import render_terminal_matrix
@@ -32,17 +33,19 @@ REPORT_FILES: dict[str, str] = {
 }
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temp file in the same directory and ``os.replace``.
+def write_atomic(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (UTF-8; a string or its pieces in order) to ``path`` through a temp file in the
+    same directory and ``os.replace``.
 
     Lone surrogates (undecodable bytes that slipped into evidence) are written as ``\\udXXX``, which
     inside a JSON string is the exact escape for them.
     """
-    data = text.encode("utf-8", errors="backslashreplace")
+    pieces = [text] if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for piece in pieces:
+                fh.write(piece.encode("utf-8", errors="backslashreplace"))
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -60,7 +63,8 @@ def write_reports(result: RunResult, out_dir: Path) -> dict[str, Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     renderers = {
-        "json": render_json,
+        # results.json is written as it is serialized, a verdict at a time (see render_json_parts).
+        "json": render_json_parts,
         "html": render_html,
         "junit": render_junit,
         "markdown": render_markdown,

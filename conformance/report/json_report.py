@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,33 @@ _MAX_MESSAGE = 300
 
 def render_json(result: RunResult) -> str:
     """The run as pretty-printed JSON (``RunResult.to_dict()``), keys in their natural order."""
-    return json.dumps(result.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    return "".join(render_json_parts(result))
+
+
+_RESULTS_SLOT = '\n  "results": []'
+"""Where the verdicts go in the document without them: at indent 2 a JSON string cannot hold this
+(its quotes would be escaped), so it is found exactly once."""
+
+
+def render_json_parts(result: RunResult) -> Iterator[str]:
+    """results.json in pieces, exactly as ``json.dumps(result.to_dict(), indent=2)`` lays it out, but
+    with one verdict serialized at a time: at hundreds of providers the whole document as Python
+    objects and as one string at once cost several times its size in memory."""
+    head, tail = _dumps(result.to_dict(with_results=False)).split(_RESULTS_SLOT, 1)
+    yield head
+    if not result.verdicts:
+        yield _RESULTS_SLOT
+    else:
+        yield '\n  "results": ['
+        for index, verdict in enumerate(result.verdicts):
+            text = _dumps(verdict.to_dict()).replace("\n", "\n    ")
+            yield ("\n    " if index == 0 else ",\n    ") + text
+        yield "\n  ]"
+    yield tail + "\n"
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False)
 
 
 @functools.lru_cache(maxsize=1)
