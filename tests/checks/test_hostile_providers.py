@@ -32,8 +32,10 @@ RUN_WATCHDOG_S = 180
 """Kill the CLI past this: only a hang gets near it (a healthy run takes ~10 s)."""
 PROVIDER_BOUND_S = 60
 """Per provider: generous (CI machines are slow and shared), but finite — a hang never gets here."""
-MAX_RSS_MB = 400
-"""A 50 MB body read whole by each of ~20 requests would be gigabytes; capped it is ~130 MB."""
+MAX_RSS_MB = 800
+"""A 50 MB body read whole by each of ~20 requests would be over a gigabyte; capped it is 220-280 MB on a
+quiet machine and reached ~600 MB on a loaded CI machine (endless streams arrive faster than a starved
+reader parses them)."""
 
 
 @dataclass(frozen=True)
