@@ -1560,3 +1560,36 @@ def test_chat_content_parts_passes_when_the_canary_is_answered(judge: Judge) -> 
         return says(word.group(1))
 
     assert judge("chat.content_parts", route(chat=chat)).code == "pass/read_whole"
+
+
+def never_follows(input_tokens: Callable[[Any], int | None]) -> ChatAnswer:
+    """A Responses API whose model repeats no canary, reporting ``input_tokens(body)`` (None: no usage)."""
+
+    def responses(body: Any) -> Reply:
+        document = response_document("Hello there.")
+        tokens = input_tokens(body)
+        document["usage"] = None if tokens is None else {**document["usage"], "input_tokens": tokens, "total_tokens": tokens + 8}
+        return Reply(document)
+
+    return responses
+
+
+def more_with(field: str) -> Callable[[Any], int]:
+    return lambda body: 30 if body.get(field) else 12
+
+
+@pytest.mark.parametrize(("check_id", "field"), [
+    ("responses.instructions", "instructions"), ("responses.previous_response_id", "previous_response_id"),
+])
+@pytest.mark.parametrize(("counts", "said"), [
+    (lambda field: more_with(field), "reached the model"),
+    (lambda field: lambda body: None, "cannot tell"),
+])
+def test_a_model_that_ignores_what_reached_it_warns_and_says_whether_tokens_show_it(
+    judge: Judge, check_id: str, field: str, counts: Callable[[str], Callable[[Any], int | None]], said: str,
+) -> None:
+    outcome = judge(check_id, route(responses=never_follows(counts(field)))).outcome
+    assert outcome.status == "warn", outcome
+    assert said in outcome.summary.replace("did reach it", "reached the model"), outcome
+    if said == "cannot tell":
+        assert "did reach" not in outcome.summary and "reached the model" not in outcome.summary, outcome

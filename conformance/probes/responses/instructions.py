@@ -29,4 +29,7 @@ async def responses_instructions(ctx: CheckContext) -> Outcome:
     with_counts, without_counts = usage_counts(response), usage_counts(without.json) if without.ok else None
     if with_counts and without_counts and 0 < with_counts[0] <= without_counts[0]:
         return failed("dropped", f"the instructions appear dropped: input_tokens {with_counts[0]} with them, {without_counts[0]} without; canary {word} absent")
-    return warned("not_followed", f"the model did not follow the instructions (canary {word} absent from {excerpt(text, 80)!r}); they did reach it")
+    missed = f"the model did not follow the instructions (canary {word} absent from {excerpt(text, 80)!r})"
+    if not with_counts or not without_counts:
+        return warned("not_followed", f"{missed}; input_tokens cannot tell whether they reached it (not reported)")
+    return warned("not_followed", f"{missed}; they did reach it (input_tokens {with_counts[0]} with them, {without_counts[0]} without)")

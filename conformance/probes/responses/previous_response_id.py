@@ -32,4 +32,8 @@ async def responses_previous_response_id(ctx: CheckContext) -> Outcome:
     with_history, without = usage_counts(second), usage_counts(alone.json) if alone.ok else None
     if with_history and without and 0 < with_history[0] <= without[0]:
         return failed("ignored", f"previous_response_id was ignored: input_tokens {with_history[0]} with it, {without[0]} without; {word} absent")
-    return warned("not_recalled", f"the earlier turn reached the model (input_tokens), but it did not recall {word}: {excerpt(text, 80)!r}")
+    reply = excerpt(text, 80)
+    if not with_history or not without:
+        return warned("not_recalled", f"the model did not recall {word}, and input_tokens cannot tell whether the earlier turn reached it: {reply!r}")
+    counts = f"input_tokens {with_history[0]} with it, {without[0]} without"
+    return warned("not_recalled", f"the earlier turn reached the model ({counts}), but it did not recall {word}: {reply!r}")
