@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import secrets
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -206,6 +207,7 @@ class ProviderClient:
             limits=httpx.Limits(keepalive_expiry=2.0),
             transport=transport,
             trust_env=False,
+            verify=tls_context(),
         )
 
     async def aclose(self) -> None:
@@ -607,6 +609,14 @@ def _describe_transport_error(exc: httpx.HTTPError) -> str:
     return f"{kind}: {detail}"
 
 
+@cache
+def tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for every client of the run. Building one reads the whole CA
+    bundle (~20 ms of CPU); a client each (a provider's, and one per SDK check) cost a second of
+    CPU per ten providers. SSL_CERT_FILE / SSL_CERT_DIR are honoured, as httpx does by default."""
+    return httpx.create_ssl_context(trust_env=True)
+
+
 def recording_transport(http: ModuleType, client: ProviderClient, label: str, sink: list[Exchange]) -> Any:
     """A transport for a third-party HTTP client (the official SDK) to send through: each exchange
     it makes is recorded, redacted and capped like the suite's own, and counted, so its evidence
@@ -656,7 +666,7 @@ def _transport_classes(http: ModuleType) -> tuple[type, type]:
     class Recording(http.AsyncBaseTransport):  # type: ignore[name-defined,misc]
         def __init__(self, module: ModuleType, client: ProviderClient, label: str, sink: list[Exchange]) -> None:
             self._http, self._client, self._label, self._sink = module, client, label, sink
-            self._inner = module.AsyncHTTPTransport(retries=0)
+            self._inner = module.AsyncHTTPTransport(retries=0, verify=tls_context())
             self._held: list[_HeldSlot] = []
 
         async def handle_async_request(self, request: Any) -> Any:

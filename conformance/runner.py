@@ -12,10 +12,11 @@ import secrets
 import statistics
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import __version__
@@ -30,9 +31,9 @@ from .reference.hub import ReferenceHub
 from .registry import Check
 from .repeat import combine_runs, cut_short
 from .results import CheckInfo, Latency, ProviderRun, RunResult
-from .slots import Slots, run_bound
+from .slots import Slots, groups_at_once, run_bound
 from .sweep import MODELS_PATH, ModelSweep, SweepFailed, chosen, listed_ids
-from .verdict import Exchange, Outcome, Status, Verdict
+from .verdict import Exchange, Outcome, PackedExchanges, Status, Verdict
 
 ProgressCallback = Callable[["RunState", Verdict], None]
 _DEPENDENCY_OK = frozenset({Status.PASS, Status.WARN})
@@ -105,17 +106,23 @@ async def run_checks(state: RunState, progress: ProgressCallback | None = None) 
         raise ValueError(f"prerequisite check(s) {', '.join(unplanned)} are not in the run")
     hub = ReferenceHub() if any(p.embedded and not p.skipped_reason for p in state.providers) else None
     run_slots = asyncio.Semaphore(run_bound())
+    admitted = asyncio.Semaphore(groups_at_once(run_bound()))
     try:
         async with asyncio.TaskGroup() as group:
             for provider in state.providers:
                 state.provider_runs[provider.name] = _provider_run(provider, state.redactor)
             for members in _groups(state.providers):
                 if not members[0].skipped_reason:
-                    group.create_task(_run_group(state, members, progress, hub, run_slots))
+                    group.create_task(_admitted(admitted, _run_group(state, members, progress, hub, run_slots)))
     finally:
         if hub is not None:
             await asyncio.to_thread(hub.stop)
     return state.result()
+
+
+async def _admitted(admitted: asyncio.Semaphore, run: Coroutine[Any, Any, None]) -> None:
+    async with admitted:
+        await run
 
 
 def _groups(providers: list[ProviderConfig]) -> list[list[ProviderConfig]]:
@@ -264,7 +271,8 @@ async def _run_round(
             return
         runs = tally.runs[check.id]
         verdict = cut_short(runs, tally.stopped[check.id]) if check.id in tally.stopped else combine_runs(runs)
-        state.verdicts.append(verdict)
+        # Kept compressed until the reports: a large run's memory is mostly its evidence.
+        state.verdicts.append(replace(verdict, exchanges=PackedExchanges(verdict.exchanges)))
         if progress:
             progress(state, verdict)
 

@@ -29,6 +29,19 @@ def run_bound(soft_descriptor_limit: int | None = None) -> int:
     return max(4, min(RUN_BOUND_MAX, (soft_descriptor_limit - _SPARE_DESCRIPTORS) // _SOCKETS_PER_REQUEST))
 
 
+GROUPS_PER_RUN_SLOT = 0.25
+
+
+def groups_at_once(bound: int) -> int:
+    """How many providers.yaml entries run at the same time; the others wait their turn, in file order.
+
+    Each running provider holds its connection pool, its checks' pending requests and the answers
+    they share until its last check is decided: with every one of hundreds of providers started at
+    once, the run held all of that at once. Enough run at a time to keep the run's request slots
+    busy at the default four requests a provider; more would only wait for slots."""
+    return max(2, int(bound * GROUPS_PER_RUN_SLOT))
+
+
 def _descriptor_limit() -> int | None:
     try:
         import resource

@@ -600,6 +600,7 @@ def test_counts_in_the_evidence_are_in_words_that_agree(driver, demo_run, tmp_pa
 
     result = copy.deepcopy(demo_run)
     v = find_verdict(result, "reference", "chat.basic")
+    v.exchanges = list(v.exchanges)  # the run keeps them packed; a list to edit
     response = v.exchanges[0].response
     assert response is not None and not response.sse_lines
     response.body, response.size_bytes = "x", 1

@@ -254,3 +254,34 @@ MIXED_CASE_KEY = "sk-AbCdEfGhIjKlMnOpQrSt1234"
 def test_an_echo_in_another_case_is_masked_too(echo: str) -> None:
     text = Redactor([MIXED_CASE_KEY]).text(f"Incorrect API key provided: {echo}.")
     assert echo not in text and "[REDACTED]" in text
+
+
+def regex_only(secrets: list[str]) -> Redactor:
+    """A redactor that searches every text with its regex, as before the ASCII pre-filter."""
+    redactor = Redactor(secrets)
+    redactor._needles = None
+    return redactor
+
+
+_echo_case = st.sampled_from([str, str.upper, str.lower, str.swapcase])
+_lookalike_secrets = st.sampled_from(["K\u212aey-0123456789", "ſk-secret-0123", "s0s1s2s3s4s5s6s7", "i0i1i2i3i4i5i6i7"])
+_any_secret = st.one_of(_keys, st.text(min_size=1, max_size=12), _lookalike_secrets)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_any_secret, st.lists(st.one_of(_noise, st.sampled_from(["\u212a", "ſ", "ı", "İ"])), max_size=4), _echo_case, st.integers(0, 40))
+def test_the_ascii_prefilter_never_changes_what_is_masked(secret: str, noise: list[str], case: Any, cut: int) -> None:
+    """The pre-filter only skips texts the regex would not touch: the same output on every text,
+    including non-ASCII ones whose case folding differs (the Kelvin sign, the long s, dotless i)."""
+    text = noise[0] if noise else ""
+    text += case(secret[cut % len(secret):]) + "".join(noise[1:]) + case(secret)[: max(cut, 8)]
+    assert Redactor([secret]).text(text) == regex_only([secret]).text(text)
+
+
+@pytest.mark.parametrize("letter, lookalike", [("s", "ſ"), ("i", "ı"), ("i", "İ")], ids=["long_s", "dotless_i", "dotted_I"])
+def test_an_ascii_key_echoed_with_a_unicode_lookalike_is_still_masked(letter: str, lookalike: str) -> None:
+    """Case-insensitive regex matching takes these for ASCII letters while str.lower() does not; such
+    a text is not ASCII, so it skips the pre-filter and the regex decides."""
+    key = "".join(f"{letter}{digit}" for digit in range(10))  # every 8-character slice holds the letter
+    echo = key.replace(letter, lookalike)
+    assert Redactor([key]).text(f"echo {echo}") == f"echo {MASK}"
