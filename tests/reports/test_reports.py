@@ -87,9 +87,8 @@ def make_result() -> RunResult:
     for check_id, pair in STATUSES.items():
         for provider, status in zip(("alpha", "beta"), pair, strict=True):
             base = next(p.base_url for p in providers if p.name == provider)
-            v = Verdict(check_id, provider, status, f"{status.value} summary for {check_id}", duration_ms=250.0)
-            if status != Status.SKIP:
-                v.exchanges.append(_exchange(base + "/chat/completions", stream=check_id.startswith("streaming")))
+            exchanges = [] if status == Status.SKIP else [_exchange(base + "/chat/completions", stream=check_id.startswith("streaming"))]
+            v = Verdict(check_id, provider, status, f"{status.value} summary for {check_id}", exchanges=exchanges, duration_ms=250.0)
             if status == Status.FAIL:
                 v.schema_issues.append(
                     SchemaIssue("chat_completion", "compat", "$.choices[0].message.tool_calls", "None is not of type 'array'",
