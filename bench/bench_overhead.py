@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 from common import KEY, Measure, external_reference, providers_file, run_cli, scratch, verdict
 
-SMALL, LARGE = 5, 25
+SMALL, LARGE = 5, 45
 ROUNDS = 3
 
 

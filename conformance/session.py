@@ -10,7 +10,9 @@ pytest plugin all go through here, so a run means the same thing whichever door 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,6 +93,24 @@ class Session:
     def run(state: RunState, progress: ProgressCallback | None = None) -> tuple[RunResult, bool]:
         """The run; Ctrl-C keeps what finished. Returns (result, interrupted)."""
         try:
-            return asyncio.run(run_checks(state, progress)), False
+            with _fewer_collections():
+                return asyncio.run(run_checks(state, progress)), False
         except KeyboardInterrupt:
             return state.result(interrupted=True), True
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector tuned for a run, and restored after it (the pytest plugin runs in
+    a process that goes on). A run allocates many short-lived objects per request (tasks, futures,
+    parsed bodies) among many live ones; at the default thresholds collections cost about a fifth of the
+    suite's CPU per request at 45 providers. What exists before the run (modules, compiled schemas)
+    is frozen out of the collector's sight, and the youngest generation is collected less often."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()

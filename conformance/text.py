@@ -17,6 +17,8 @@ _INVISIBLE = re.compile(
 
 def visible(text: str) -> str:
     """Replace control, bidi-override and lone-surrogate characters by a visible ``\\uXXXX``."""
+    if text.isascii() and text.isprintable():  # nothing to replace: most evidence, answered without the regex
+        return text
     return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
