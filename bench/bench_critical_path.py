@@ -7,6 +7,10 @@ The run time is results.json's duration (the run itself: no interpreter start, n
 Concurrency is raised to 32 requests a provider so that the politeness bound (4 by default) is not
 what is measured; the figure with the default is printed too.
 
+The embedded servers run inside the suite's process, so every request costs CPU twice in one
+interpreter: the run cannot be shorter than that process's CPU time. That floor is printed beside
+each N: where the run is close to max(critical path, CPU), the scheduling is not what is slow.
+
     python bench/bench_critical_path.py
 """
 
@@ -40,12 +44,14 @@ def critical_path_s(results: dict[str, Any]) -> tuple[float, list[str]]:
 
 def main() -> bool:
     walls: dict[int, float] = {}
+    cpus: dict[int, float] = {}
     with scratch() as folder:
         tmp = Path(folder)
         for n in (1, 10, 50):
             (tmp / str(n)).mkdir()
             measure = run_cli(providers_file(tmp / str(n), [LATENCY] * n, settings="max_concurrency: 32"), tmp / str(n) / "out")
             walls[n] = measure.results["run"]["duration_s"]
+            cpus[n] = measure.cpu_s
             if n == 1:
                 path, chain = critical_path_s(measure.results)
         (tmp / "d").mkdir()
@@ -55,7 +61,9 @@ def main() -> bool:
     for n, wall in walls.items():
         ratio = wall / path
         ok &= ratio <= 1.5
-        print(f"  N = {n:>2}: run {wall:.2f} s, run / critical path = {ratio:.2f} (target <= 1.5: {verdict(ratio <= 1.5)})")
+        floor = max(path, cpus[n])
+        print(f"  N = {n:>2}: run {wall:.2f} s, run / critical path = {ratio:.2f} (target <= 1.5: {verdict(ratio <= 1.5)}); "
+              f"CPU of the process {cpus[n]:.1f} s (start-up and reports included), run / max(critical path, CPU) = {wall / floor:.2f}")
     scale = walls[50] / walls[1]
     ok &= scale <= 1.3
     print(f"  N = 50 / N = 1 = {scale:.2f} (target <= 1.3: {verdict(scale <= 1.3)})")
