@@ -13,6 +13,7 @@ from typing import TextIO, TypeAlias
 from ..config import ProviderConfig
 from ..errors import UsageError
 from ..report import write_reports
+from ..report.latency import spread_ms, tokens_rate
 from ..report.terminal import render_terminal_matrix
 from ..results import RunResult
 from ..runner import RunState
@@ -99,10 +100,10 @@ def latency_lines(result: RunResult) -> list[str]:
         lat = p.latency
         if lat is None:
             continue
-        rate = f", {lat.tokens_per_s[0]:.0f} tokens/s (max {lat.tokens_per_s[1]:.0f})" if lat.tokens_per_s else ""
+        rate = f", {tokens_rate(lat)} tokens/s" if lat.tokens_per_s else ""
         lines.append(
-            f"latency: {one_line(p.name, 40)}: first token {lat.first_token_ms[0]:.0f} ms median (max {lat.first_token_ms[1]:.0f}), "
-            f"whole stream {lat.total_ms[0]:.0f} ms (max {lat.total_ms[1]:.0f}){rate} over {lat.streams} streams"
+            f"latency: {one_line(p.name, 40)}: first byte {spread_ms(lat.first_byte_ms)}, first token {spread_ms(lat.first_token_ms)}, "
+            f"whole stream {spread_ms(lat.total_ms)}{rate}; medians over {plural(lat.streams, 'stream')}"
         )
     if lines:
         where = {p.latency.measured for p in result.providers if p.latency}

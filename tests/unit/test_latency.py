@@ -69,6 +69,10 @@ def test_a_file_written_before_latency_is_still_read(tmp_path: Path) -> None:
 
 def test_the_terminal_says_where_and_what_it_is_not() -> None:
     lines = latency_lines(result_with(Latency("loopback", 2, (1.0, 2.0), (12.4, 200.0), (15.0, 201.0), None)))
-    assert lines[0] == "latency: p: first token 12 ms median (max 200), whole stream 15 ms (max 201) over 2 streams"
+    assert lines[0] == ("latency: p: first byte 1 ms (max 2 ms), first token 12 ms (max 200 ms), "
+                        "whole stream 15 ms (max 201 ms); medians over 2 streams")
+    rated = latency_lines(result_with(Latency("network", 1, (1.0, 1.0), (12.4, 12.4), (1500.0, 1500.0), (85.2, 85.2))))
+    assert rated[0].endswith("whole stream 1.5 s (max 1.5 s), 85 (max 85) tokens/s; medians over 1 stream")
+    assert "over network" in rated[1]
     assert "over loopback" in lines[1] and "not a benchmark of the model" in lines[1]
     assert latency_lines(result_with(None)) == []
