@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 from .errors import ConfigError
 
 if TYPE_CHECKING:
-    from .reference.hub import ReferenceHub
+    from .reference.hub_process import Hub
 
 EMBEDDED_NAMES = ("reference",)
 
@@ -70,7 +70,7 @@ def _milliseconds(params: dict[str, list[str]], name: str, base_url: str) -> flo
     return value
 
 
-def serve_embedded(hub: ReferenceHub, base_url: str, api_key: str, models: list[str]) -> str:
+def serve_embedded(hub: Hub, base_url: str, api_key: str, models: list[str]) -> str:
     """Add the provider ``base_url`` names, serving the configured ``models``, to the run's hub;
     returns the URL it is served at."""
     from .reference.flavour import Flavour

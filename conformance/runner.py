@@ -27,7 +27,7 @@ from .context import CheckContext, SharedRequests
 from .embedded import serve_embedded
 from .judge import COMMON_REASONS, Decided
 from .redact import Redactor
-from .reference.hub import ReferenceHub
+from .reference.hub_process import Hub, make_hub
 from .registry import Check
 from .repeat import combine_runs, cut_short
 from .results import CheckInfo, Latency, ProviderRun, RunResult
@@ -104,7 +104,7 @@ async def run_checks(state: RunState, progress: ProgressCallback | None = None) 
     unplanned = sorted({dep for c in state.checks + state.prerequisites for dep in c.depends_on} - planned)
     if unplanned:  # a caller's mistake: session.plan adds them (checklist.with_prerequisites)
         raise ValueError(f"prerequisite check(s) {', '.join(unplanned)} are not in the run")
-    hub = ReferenceHub() if any(p.embedded and not p.skipped_reason for p in state.providers) else None
+    hub = make_hub() if any(p.embedded and not p.skipped_reason for p in state.providers) else None
     run_slots = asyncio.Semaphore(run_bound())
     admitted = asyncio.Semaphore(groups_at_once(run_bound()))
     try:
@@ -134,7 +134,7 @@ def _groups(providers: list[ProviderConfig]) -> list[list[ProviderConfig]]:
 
 
 async def _run_group(
-    state: RunState, members: list[ProviderConfig], progress: ProgressCallback | None, hub: ReferenceHub | None, run_slots: asyncio.Semaphore,
+    state: RunState, members: list[ProviderConfig], progress: ProgressCallback | None, hub: Hub | None, run_slots: asyncio.Semaphore,
 ) -> None:
     """One providers.yaml entry: its column, or a column per model, side by side on shared slots."""
     first = members[0]

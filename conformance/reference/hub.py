@@ -3,7 +3,8 @@
 Each ``embedded:reference?...`` provider used to start its own uvicorn server, each in its own
 thread with its own event loop; fifty of them spent more time handing the interpreter lock around
 than serving. The hub is one uvicorn server on one loop, and each provider gets its own reference
-app (key, models, flavour, pacing) under a path prefix: ``http://127.0.0.1:PORT/_/3/v1``."""
+app (key, models, flavour, pacing) under a path prefix: ``http://127.0.0.1:PORT/_/3/v1``.
+A run serves it from a child process (:mod:`.hub_process`), so that it takes no CPU from the suite's."""
 
 from __future__ import annotations
 
