@@ -10,7 +10,7 @@ The child ignores Ctrl-C (the terminal sends it to the whole process group; the 
 when its providers stop, after the interrupted run's reports are written) and exits when its
 stdin closes, so a parent that dies leaves no server behind.
 
-    python -m conformance.reference.hub_process    # what HubProcess starts; not for use by hand
+The child runs :func:`main`; it is not for use by hand.
 """
 
 from __future__ import annotations
@@ -62,13 +62,9 @@ class HubProcess:
         return str(reply["url"])
 
     def _start(self) -> subprocess.Popen[str]:
-        # The package's own copy, wherever it was imported from (an unpacked checkout, a wheel).
-        package_root = str(Path(__file__).resolve().parents[2])
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "conformance.reference.hub_process"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, encoding="utf-8",
+            [sys.executable, "-c", _CHILD, str(Path(__file__).resolve().parents[2])],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
         )
         return self._process
 
@@ -93,6 +89,13 @@ class HubProcess:
                 process.kill()
                 process.wait()
         _close(process.stdout)
+
+
+_CHILD = "import sys; sys.path.append(sys.argv[1]); from conformance.reference.hub_process import main; main()"
+"""The child imports the package as this process would (same interpreter, environment and working
+directory); the folder this copy was imported from comes last in its path, for a parent that found
+the package by a path of its own. Last, not first: that folder may be a site-packages, whose other
+packages must not shadow the standard library."""
 
 
 def make_hub() -> Hub:
@@ -149,7 +152,3 @@ def main() -> None:
             replies.write(json.dumps(reply) + "\n")
     finally:
         hub.stop()
-
-
-if __name__ == "__main__":
-    main()
