@@ -4,11 +4,13 @@ In the suite's own process the hub's server took the interpreter lock from the c
 request it answered: fifty embedded providers ran 1.5 times as long as the same fifty served by
 an external reference process, and every request cost CPU twice on one core. The child is the
 same :class:`ReferenceHub`, driven over its stdin: one JSON line per provider to add, answered
-with one JSON line holding its base URL (or why it could not be served).
+with one JSON line holding its base URL (or why it could not be served) on a pipe of its own,
+which nothing else in the child writes to (its stdout goes to the parent's stderr).
 
 The child ignores Ctrl-C (the terminal sends it to the whole process group; the parent decides
 when its providers stop, after the interrupted run's reports are written) and exits when its
-stdin closes, so a parent that dies leaves no server behind.
+stdin closes, so a parent that dies leaves no server behind. A child that stops answering is
+killed by its PID.
 
 The child runs :func:`main`; it is not for use by hand.
 """
@@ -17,10 +19,12 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -29,6 +33,15 @@ from .flavour import Flavour
 
 STOP_TIMEOUT_S = 12.0
 """The child stops its server gracefully (up to 5 s), then forcibly (5 s more): past this it is killed."""
+REPLY_TIMEOUT_S = 30.0
+"""Adding a provider takes milliseconds, or up to 10 s for the first (the server starting)."""
+
+_CHILD = "import sys; sys.path.append(sys.argv[1]); from conformance.reference.hub_process import main; main(int(sys.argv[2]))"
+"""Run with ``-P``: the child imports the package as this process does (same interpreter and
+environment), never a ``conformance`` that happens to be in the working directory; the folder this
+copy was imported from comes last in its path, for a parent that found the package by a path of
+its own. Last, not first: that folder may be a site-packages, which must not shadow the standard
+library."""
 
 
 class Hub(Protocol):
@@ -39,12 +52,23 @@ class Hub(Protocol):
     def stop(self) -> None: ...
 
 
+class HubStopped(RuntimeError):
+    """An :meth:`HubProcess.add` after :meth:`HubProcess.stop` (a run winding down): nothing is started again."""
+
+
 class HubProcess:
     """A :class:`ReferenceHub` in a child process, started on the first :meth:`add`, stopped by its PID."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, reply_timeout_s: float = REPLY_TIMEOUT_S, stop_timeout_s: float = STOP_TIMEOUT_S) -> None:
+        self._reply_timeout_s = reply_timeout_s
+        self._stop_timeout_s = stop_timeout_s
         self._process: subprocess.Popen[str] | None = None
-        self._lock = threading.Lock()
+        self._replies: int | None = None
+        self._stopped = False
+        self._state = threading.Lock()
+        """Guards the fields above; never held while waiting for the child, so stop() cannot wait behind an add()."""
+        self._exchange = threading.Lock()
+        """One request and its reply at a time."""
 
     def add(
         self, *, api_key: str | None, models: Sequence[str], flavour: Flavour, latency_ms: float = 0.0, chunk_ms: float = 0.0,
@@ -54,89 +78,121 @@ class HubProcess:
             "api_key": api_key, "models": list(models), "deviations": sorted(flavour.deviations),
             "latency_ms": latency_ms, "chunk_ms": chunk_ms,
         }
-        with self._lock:
-            process = self._process or self._start()
-            reply = _exchange(process, request)
+        with self._exchange:
+            with self._state:
+                if self._stopped:
+                    raise HubStopped("the embedded reference server was stopped: the run is ending")
+                if self._process is None:
+                    self._start()
+                process, replies = self._process, self._replies
+            assert process is not None and replies is not None
+            reply = self._ask(process, replies, request)
         if "url" not in reply:
             raise RuntimeError(f"the embedded reference server could not serve a provider: {reply.get('error', reply)}")
         return str(reply["url"])
 
-    def _start(self) -> subprocess.Popen[str]:
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(Path(__file__).resolve().parents[2])],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
-        )
-        return self._process
+    def _start(self) -> None:
+        replies, child_end = os.pipe()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-P", "-c", _CHILD, str(Path(__file__).resolve().parents[2]), str(child_end)],
+                stdin=subprocess.PIPE, stdout=sys.__stderr__.fileno() if sys.__stderr__ else subprocess.DEVNULL,
+                pass_fds=(child_end,), text=True, encoding="utf-8",
+            )
+        except BaseException:
+            os.close(replies)
+            raise
+        finally:
+            os.close(child_end)  # the child's copy is the only writer left: its end of file is the child's exit
+        self._replies = replies
+
+    def _ask(self, process: subprocess.Popen[str], replies: int, request: dict[str, Any]) -> dict[str, Any]:
+        assert process.stdin is not None
+        try:
+            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.flush()
+            line = _read_line(replies, self._reply_timeout_s)
+        except TimeoutError:  # before OSError, of which it is one
+            process.kill()  # a reply that came later would answer the next request
+            raise RuntimeError(f"the embedded reference server did not answer within {self._reply_timeout_s:.0f} s") from None
+        except (OSError, ValueError):  # a child gone (broken pipe), or stdin closed by stop() meanwhile
+            line = b""
+        if not line.endswith(b"\n"):
+            try:
+                code: int | None = process.wait(1)  # its end of the pipe closes a moment before it can be reaped
+            except subprocess.TimeoutExpired:
+                code = None
+            why = f"exited (code {code})" if code is not None else "stopped answering"
+            raise RuntimeError(f"the embedded reference server process {why}; its stderr says why")
+        reply: dict[str, Any] = json.loads(line)
+        return reply
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+        with self._state:
+            return self._process.pid if self._process is not None else None
 
     def stop(self) -> None:
-        """Close the child's stdin (it stops its server and exits); terminate it by its PID if it does not."""
-        with self._lock:
-            process, self._process = self._process, None
+        """Close the child's stdin (it stops its server and exits); kill it by its PID if it does not.
+        No provider can be added afterwards."""
+        with self._state:
+            self._stopped = True
+            process, replies = self._process, self._replies
+            self._process = self._replies = None
         if process is None:
             return
         _close(process.stdin)
         try:
-            process.wait(STOP_TIMEOUT_S)
+            process.wait(self._stop_timeout_s)
         except subprocess.TimeoutExpired:
-            process.terminate()
-            try:
-                process.wait(3)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        _close(process.stdout)
-
-
-_CHILD = "import sys; sys.path.append(sys.argv[1]); from conformance.reference.hub_process import main; main()"
-"""The child imports the package as this process would (same interpreter, environment and working
-directory); the folder this copy was imported from comes last in its path, for a parent that found
-the package by a path of its own. Last, not first: that folder may be a site-packages, whose other
-packages must not shadow the standard library."""
+            process.kill()
+            process.wait()
+        # An add() still waiting for its reply reads end of file now; the descriptor is closed after it.
+        with self._exchange:
+            if replies is not None:
+                os.close(replies)
 
 
 def make_hub() -> Hub:
-    """A hub in a child process, or in this one where no interpreter can be started (an embedded Python)."""
-    if sys.executable:
+    """A hub in a child process; in this one where no interpreter can be started for it (a frozen
+    application, an embedded Python) or descriptors cannot be passed (not POSIX)."""
+    if sys.executable and not getattr(sys, "frozen", False) and os.name == "posix":
         return HubProcess()
     from .hub import ReferenceHub
 
     return ReferenceHub()
 
 
-def _exchange(process: subprocess.Popen[str], request: dict[str, Any]) -> dict[str, Any]:
-    assert process.stdin is not None and process.stdout is not None
-    try:
-        process.stdin.write(json.dumps(request) + "\n")
-        process.stdin.flush()
-        line = process.stdout.readline()
-    except (BrokenPipeError, OSError):
-        line = ""
-    if not line:
-        raise RuntimeError(f"the embedded reference server process exited (code {process.wait()}); its stderr says why")
-    reply: dict[str, Any] = json.loads(line)
-    return reply
+def _read_line(fd: int, timeout_s: float) -> bytes:
+    """One reply line, or what came before end of file; TimeoutError past ``timeout_s``. The child
+    writes a line only when asked, so nothing beyond it is read."""
+    data = b""
+    deadline = time.monotonic() + timeout_s
+    while not data.endswith(b"\n"):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            raise TimeoutError
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def _close(stream: IO[str] | None) -> None:
     if stream is not None:
         try:
             stream.close()
-        except OSError:
+        except (OSError, ValueError):
             pass  # a child that is gone already: nothing left to flush to
 
 
-def main() -> None:
-    """The child: serve what each stdin line asks for until stdin closes."""
+def main(replies_fd: int) -> None:
+    """The child: serve what each stdin line asks for until stdin closes, replying on ``replies_fd``."""
     from .hub import ReferenceHub
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Replies on the real stdout only: anything else that prints goes to stderr, not into the protocol.
-    replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
-    os.dup2(2, 1)
+    replies = os.fdopen(replies_fd, "w", encoding="utf-8", buffering=1)
     hub = ReferenceHub()
     try:
         for line in sys.stdin:

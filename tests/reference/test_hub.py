@@ -9,15 +9,17 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from conformance.reference.flavour import Flavour
 from conformance.reference.hub import ReferenceHub
-from conformance.reference.hub_process import HubProcess, make_hub
+from conformance.reference.hub_process import HubProcess, HubStopped, make_hub
 
 KEY_A = "sk-hub-test-a-0123456789abcdef"
 KEY_B = "sk-hub-test-b-0123456789abcdef"
@@ -110,6 +112,102 @@ def test_a_child_that_died_is_reported_not_waited_for(hub: HubProcess) -> None:
     os.kill(hub.pid, signal.SIGKILL)
     with pytest.raises(RuntimeError, match=r"process exited \(code -9\)"):
         hub.add(api_key=KEY_B, models=["m"], flavour=Flavour())
+
+
+def test_no_provider_is_added_after_stop_so_no_server_outlives_the_run(hub: HubProcess) -> None:
+    # A run that fails or is interrupted stops the hub while other entries' adds may still be queued.
+    hub.add(api_key=KEY_A, models=["m"], flavour=Flavour())
+    pid = hub.pid
+    assert pid is not None
+    results: list[BaseException | str] = []
+
+    def add() -> None:
+        try:
+            results.append(hub.add(api_key=KEY_B, models=["m"], flavour=Flavour()))
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertions
+            results.append(exc)
+
+    adders = [threading.Thread(target=add) for _ in range(6)]
+    for thread in adders:
+        thread.start()
+    hub.stop()
+    for thread in adders:
+        thread.join(30)
+    assert hub.pid is None and not alive(pid)
+    assert len(results) == 6
+    late = [r for r in results if isinstance(r, HubStopped)]
+    assert all(isinstance(r, str | HubStopped | RuntimeError) for r in results)
+    with pytest.raises(HubStopped):
+        hub.add(api_key=KEY_A, models=["m"], flavour=Flavour())
+    assert hub.pid is None, late
+
+
+def test_output_of_the_childs_start_up_cannot_garble_the_replies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Anything the child prints (a sitecustomize, a .pth file, the package) goes to stderr, and the
+    # replies travel on their own pipe: one line out of step would give a provider another's key.
+    (tmp_path / "sitecustomize.py").write_text("print('hello from sitecustomize')\nprint('{\"url\": \"http://wrong/v1\"}')\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    hub = HubProcess()
+    try:
+        first = hub.add(api_key=KEY_A, models=["m-a"], flavour=Flavour())
+        second = hub.add(api_key=KEY_B, models=["m-b"], flavour=Flavour())
+        assert [m["id"] for m in models(first, KEY_A).json()["data"]] == ["m-a"]
+        assert [m["id"] for m in models(second, KEY_B).json()["data"]] == ["m-b"]
+    finally:
+        hub.stop()
+
+
+def test_a_conformance_module_in_the_working_directory_is_not_what_the_child_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "conformance.py").write_text("raise SystemExit('the wrong conformance')\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    hub = HubProcess()
+    try:
+        assert models(hub.add(api_key=KEY_A, models=["m"], flavour=Flavour()), KEY_A).status_code == 200
+    finally:
+        hub.stop()
+
+
+def test_a_child_that_stops_answering_is_reported_and_killed() -> None:
+    hub = HubProcess(reply_timeout_s=1.0, stop_timeout_s=1.0)
+    try:
+        hub.add(api_key=KEY_A, models=["m"], flavour=Flavour())
+        pid = hub.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)
+        started = time.monotonic()
+        with pytest.raises(RuntimeError, match="did not answer within 1 s"):
+            hub.add(api_key=KEY_B, models=["m"], flavour=Flavour())
+        assert time.monotonic() - started < 10
+    finally:
+        hub.stop()
+    assert not alive(pid)
+
+
+def test_stop_does_not_wait_behind_an_add_the_child_never_answers() -> None:
+    hub = HubProcess(reply_timeout_s=60.0, stop_timeout_s=1.0)
+    hub.add(api_key=KEY_A, models=["m"], flavour=Flavour())
+    pid = hub.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)
+    errors: list[BaseException] = []
+
+    def add() -> None:
+        try:
+            hub.add(api_key=KEY_B, models=["m"], flavour=Flavour())
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertions
+            errors.append(exc)
+
+    waiting = threading.Thread(target=add)
+    waiting.start()
+    time.sleep(0.3)  # the add is waiting for its reply
+    started = time.monotonic()
+    hub.stop()
+    waiting.join(10)
+    assert time.monotonic() - started < 10 and not waiting.is_alive()
+    assert not alive(pid)
+    assert len(errors) == 1 and "process exited (code -9)" in str(errors[0])
 
 
 def test_a_parent_that_dies_without_stopping_leaves_no_server_behind() -> None:
