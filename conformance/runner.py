@@ -104,9 +104,9 @@ async def run_checks(state: RunState, progress: ProgressCallback | None = None) 
     unplanned = sorted({dep for c in state.checks + state.prerequisites for dep in c.depends_on} - planned)
     if unplanned:  # a caller's mistake: session.plan adds them (checklist.with_prerequisites)
         raise ValueError(f"prerequisite check(s) {', '.join(unplanned)} are not in the run")
-    hub = make_hub() if any(p.embedded and not p.skipped_reason for p in state.providers) else None
     run_slots = asyncio.Semaphore(run_bound())
     admitted = asyncio.Semaphore(groups_at_once(run_bound()))
+    hub = make_hub() if any(p.embedded and not p.skipped_reason for p in state.providers) else None
     try:
         async with asyncio.TaskGroup() as group:
             for provider in state.providers:

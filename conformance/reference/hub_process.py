@@ -79,19 +79,24 @@ class HubProcess:
             "latency_ms": latency_ms, "chunk_ms": chunk_ms,
         }
         with self._exchange:
-            with self._state:
-                if self._stopped:
-                    raise HubStopped("the embedded reference server was stopped: the run is ending")
-                if self._process is None:
-                    self._start()
-                process, replies = self._process, self._replies
-            assert process is not None and replies is not None
+            process, replies = self.start()
             reply = self._ask(process, replies, request)
         if "url" not in reply:
             raise RuntimeError(f"the embedded reference server could not serve a provider: {reply.get('error', reply)}")
         return str(reply["url"])
 
-    def _start(self) -> None:
+    def start(self) -> tuple[subprocess.Popen[str], int]:
+        """Start the child now (it boots while the caller goes on), if not already started; the
+        first :meth:`add` otherwise does. Returns the child and its replies' descriptor."""
+        with self._state:
+            if self._stopped:
+                raise HubStopped("the embedded reference server was stopped: the run is ending")
+            if self._process is None:
+                self._spawn()
+            assert self._process is not None and self._replies is not None
+            return self._process, self._replies
+
+    def _spawn(self) -> None:
         replies, child_end = os.pipe()
         try:
             self._process = subprocess.Popen(
@@ -154,10 +159,12 @@ class HubProcess:
 
 
 def make_hub() -> Hub:
-    """A hub in a child process; in this one where no interpreter can be started for it (a frozen
+    """A hub in a child process, started at once; in this one where no interpreter can be started for it (a frozen
     application, an embedded Python) or descriptors cannot be passed (not POSIX)."""
     if sys.executable and not getattr(sys, "frozen", False) and os.name == "posix":
-        return HubProcess()
+        hub = HubProcess()
+        hub.start()  # booting while the run prepares: the first provider then waits less for it
+        return hub
     from .hub import ReferenceHub
 
     return ReferenceHub()

@@ -229,12 +229,19 @@ def test_a_parent_that_dies_without_stopping_leaves_no_server_behind() -> None:
 
 
 def test_a_run_uses_a_child_process_where_it_can_start_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert isinstance(make_hub(), HubProcess)
-    monkeypatch.setattr(sys, "executable", "")
-    in_process = make_hub()
-    assert isinstance(in_process, ReferenceHub)
+    child = make_hub()
     try:
-        url = in_process.add(api_key=KEY_A, models=["m"], flavour=Flavour())
-        assert models(url, KEY_A).status_code == 200
+        assert isinstance(child, HubProcess)
+        assert child.pid is not None and alive(child.pid)  # started at once, booting while the run prepares
     finally:
-        in_process.stop()
+        child.stop()
+    for setting in ("executable", "frozen"):
+        with monkeypatch.context() as patch:
+            patch.setattr(sys, setting, "" if setting == "executable" else True, raising=False)
+            in_process = make_hub()
+        assert isinstance(in_process, ReferenceHub), setting
+        try:
+            url = in_process.add(api_key=KEY_A, models=["m"], flavour=Flavour())
+            assert models(url, KEY_A).status_code == 200
+        finally:
+            in_process.stop()
