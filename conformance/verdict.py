@@ -177,7 +177,12 @@ class PackedExchanges(Sequence[Exchange]):
         self._packed = zlib.compress(text.encode("ascii"), 1)
 
     def unpacked(self) -> list[Exchange]:
-        return [Exchange.from_dict(item) for item in json.loads(zlib.decompress(self._packed))]
+        return [Exchange.from_dict(item) for item in self.dicts()]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """Each exchange's ``to_dict()``, as packed: what results.json writes, without building the objects."""
+        items: list[dict[str, Any]] = json.loads(zlib.decompress(self._packed))
+        return items
 
     @property
     def packed_size(self) -> int:
@@ -259,7 +264,7 @@ class Verdict:
         data: dict[str, Any] = {
             "check_id": self.check_id, "provider": self.provider, "status": self.status.value, "summary": self.summary,
             "reason": self.reason,
-            "exchanges": [exchange.to_dict() for exchange in self.exchanges],  # one unpacking, if packed
+            "exchanges": self.exchanges.dicts() if isinstance(self.exchanges, PackedExchanges) else [e.to_dict() for e in self.exchanges],
             "schema_issues": [issue.to_dict() for issue in self.schema_issues],
             "notes": list(self.notes),
             "duration_ms": self.duration_ms,
