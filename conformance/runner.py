@@ -31,6 +31,7 @@ from .reference.hub_process import Hub, make_hub
 from .registry import Check
 from .repeat import combine_runs, cut_short
 from .results import CheckInfo, Latency, ProviderRun, RunResult
+from .sdk import import_ahead
 from .slots import Slots, groups_at_once, run_bound
 from .sweep import MODELS_PATH, ModelSweep, SweepFailed, chosen, listed_ids
 from .verdict import Exchange, Outcome, PackedExchanges, Status, Verdict
@@ -104,6 +105,8 @@ async def run_checks(state: RunState, progress: ProgressCallback | None = None) 
     unplanned = sorted({dep for c in state.checks + state.prerequisites for dep in c.depends_on} - planned)
     if unplanned:  # a caller's mistake: session.plan adds them (checklist.with_prerequisites)
         raise ValueError(f"prerequisite check(s) {', '.join(unplanned)} are not in the run")
+    if any(c.id.startswith("sdk.") for c in state.checks + state.prerequisites):
+        import_ahead()
     run_slots = asyncio.Semaphore(run_bound())
     admitted = asyncio.Semaphore(groups_at_once(run_bound()))
     hub = make_hub() if any(p.embedded and not p.skipped_reason for p in state.providers) else None

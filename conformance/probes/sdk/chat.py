@@ -14,7 +14,7 @@ from conformance.verdict import Outcome, failed, passed
     reasons=("pass/typed_reply", "fail/missing_fields", *SDK_REASONS),
 )
 async def sdk_chat(ctx: CheckContext) -> Outcome:
-    if skip := not_installed():
+    if skip := await not_installed():
         return skip
     body = ctx.chat_body("Say hello in one short sentence.")
     try:

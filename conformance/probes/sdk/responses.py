@@ -14,7 +14,7 @@ from conformance.verdict import Outcome, failed, passed
     depends_on=("responses.basic",), reasons=("pass/typed_reply", "fail/missing_fields", *SDK_REASONS),
 )
 async def sdk_responses(ctx: CheckContext) -> Outcome:
-    if skip := not_installed():
+    if skip := await not_installed():
         return skip
     body = ctx.responses_body("Say hello in one short sentence.")
     step = "responses.create"

@@ -14,7 +14,7 @@ from conformance.verdict import Outcome, failed, passed, warned
     reasons=("pass/assembled", "fail/missing_fields", "warn/no_usage", *SDK_REASONS),
 )
 async def sdk_streaming(ctx: CheckContext) -> Outcome:
-    if skip := not_installed():
+    if skip := await not_installed():
         return skip
     body = ctx.chat_body("Count from 1 to 8, separated by spaces. Output only the numbers.", stream_options={"include_usage": True})
     events = 0

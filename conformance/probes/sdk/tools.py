@@ -31,7 +31,7 @@ def first_call(completion: Any) -> ToolCall | None:
     reasons=("pass/round_trip", "fail/no_call", "fail/bad_arguments", "warn/result_not_used", *SDK_REASONS),
 )
 async def sdk_tools(ctx: CheckContext) -> Outcome:
-    if skip := not_installed():
+    if skip := await not_installed():
         return skip
     body = ctx.chat_body(PROMPT, tools=[WEATHER_TOOL], tool_choice=NAMED_WEATHER)
     step = "a named tool call"
