@@ -18,7 +18,7 @@ import traceback
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any
 
 from .budget import BudgetExhausted
 from .client import STOPPED_READING
@@ -40,7 +40,7 @@ SDK_REASONS = (
 
 async def not_installed() -> Outcome | None:
     """``skip`` with the install command when the SDK is absent; None when it can be used. Waits
-    (without holding up the run's other checks) for the SDK to be imported and its models built."""
+    (without holding up the run's other checks) for the SDK to be imported."""
     await asyncio.wrap_future(_prepared())
     try:
         import openai  # noqa: F401
@@ -57,15 +57,16 @@ def import_ahead() -> None:
 
 @functools.cache
 def _prepared() -> concurrent.futures.Future[None]:
-    """The SDK imported and its main response models built, once per process, in a thread. Done in
-    the first SDK check instead, that (about 0.4 s) held up every check of every provider in flight.
-    The checks use the SDK only once this is done, so no model is ever built from two threads."""
+    """The SDK imported, once per process, in a thread. Done in the first SDK check instead, that
+    (about 0.3 s) held up every check of every provider in flight. Only the import: the models the
+    checks meet are built as they meet them, never from two threads at once (building all of them
+    ahead cost more CPU and memory than it saved)."""
     done: concurrent.futures.Future[None] = concurrent.futures.Future()
 
     def prepare() -> None:
         try:
-            _import_and_build()
-        except Exception:  # noqa: BLE001 - not_installed says so if the import fails; a model left unbuilt is built when used
+            _import()
+        except Exception:  # noqa: BLE001 - not_installed says so if the import fails; any other failure is met again, and reported, by the check
             pass
         finally:
             done.set_result(None)
@@ -74,20 +75,11 @@ def _prepared() -> concurrent.futures.Future[None]:
     return done
 
 
-def _import_and_build() -> None:
-    import pydantic
-    from openai.types import Model
-    from openai.types.chat import ChatCompletion, ChatCompletionChunk
-    from openai.types.responses import Response, ResponseStreamEvent
-
-    # The SDK defers building each model until its first answer; a streamed Response meets dozens.
-    pending: list[Any] = [ChatCompletion, ChatCompletionChunk, Response, Model, ResponseStreamEvent]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, type) and issubclass(item, pydantic.BaseModel):
-            item.model_rebuild()
-        else:
-            pending.extend(get_args(item))
+def _import() -> None:
+    # The package is nearly all of the time (its types, and pydantic building many of them); then
+    # the modules the checks reach through it.
+    for module in ("openai", "openai.lib.streaming.chat", "openai.resources.chat", "openai.resources.responses"):
+        importlib.import_module(module)
 
 
 @asynccontextmanager
