@@ -33,7 +33,7 @@ from typing import IO, Any, Protocol
 from .flavour import Flavour
 
 STOP_TIMEOUT_S = 12.0
-"""The child stops its server gracefully (up to 5 s), then forcibly (5 s more): past this it is killed."""
+"""The child exits as soon as its stdin closes; one still there after this is killed."""
 REPLY_TIMEOUT_S = 30.0
 """Adding a provider takes milliseconds, or up to 10 s for the first (the server starting)."""
 
@@ -58,7 +58,7 @@ class HubStopped(RuntimeError):
 
 
 class HubProcess:
-    """A :class:`ReferenceHub` in a child process, started on the first :meth:`add`, stopped by its PID."""
+    """A :class:`ReferenceHub` in a child process, started by :meth:`start` or the first :meth:`add`, stopped by its PID."""
 
     def __init__(self, *, reply_timeout_s: float = REPLY_TIMEOUT_S, stop_timeout_s: float = STOP_TIMEOUT_S) -> None:
         self._reply_timeout_s = reply_timeout_s
@@ -102,7 +102,7 @@ class HubProcess:
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-P", "-c", _CHILD, str(Path(__file__).resolve().parents[2]), str(child_end)],
-                stdin=subprocess.PIPE, stdout=sys.__stderr__.fileno() if sys.__stderr__ else subprocess.DEVNULL,
+                stdin=subprocess.PIPE, stdout=_stderr_fd(),
                 pass_fds=(child_end,), text=True, encoding="utf-8",
             )
         except BaseException:
@@ -139,7 +139,7 @@ class HubProcess:
             return self._process.pid if self._process is not None else None
 
     def stop(self) -> None:
-        """Close the child's stdin (it stops its server and exits); kill it by its PID if it does not.
+        """Close the child's stdin (it exits at once); kill it by its PID if it does not.
         No provider can be added afterwards."""
         with self._state:
             self._stopped = True
@@ -157,6 +157,15 @@ class HubProcess:
         with self._exchange:
             if replies is not None:
                 os.close(replies)
+
+
+def _stderr_fd() -> int:
+    """Where the child's stray output goes: this process's own stderr, or nowhere if it has none
+    (pythonw, or a stream replaced by one without a descriptor)."""
+    try:
+        return sys.__stderr__.fileno() if sys.__stderr__ is not None else subprocess.DEVNULL
+    except (AttributeError, OSError, ValueError):
+        return subprocess.DEVNULL
 
 
 def make_hub() -> Hub:
